@@ -1,0 +1,1 @@
+"""The community service bot: settings, wiring, texts, domain rules, outbox and jobs."""

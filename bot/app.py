@@ -1,0 +1,130 @@
+"""The composition root: build the Application, open the database, schedule the jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.context import BotContext, Services
+from bot.delivery import Deliverer
+from bot.people import People
+from bot.processor import PerChatUpdateProcessor
+from bot.repairs import Repairs
+from bot.settings import Settings
+from storage import updates
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB = "outbox-delivery"
+PRUNE_JOB = "prune-processed-updates"
+
+COMMANDS = {
+    "zh": [
+        ("report", "报修"),
+        ("my", "我的报修"),
+        ("profile", "我的登记信息"),
+        ("language", "切换语言 / Language"),
+        ("cancel", "放弃正在填写的内容"),
+        ("help", "帮助"),
+    ],
+    "en": [
+        ("report", "Report a repair"),
+        ("my", "My requests"),
+        ("profile", "My registration"),
+        ("language", "Language / 切换语言"),
+        ("cancel", "Abandon what you are filling in"),
+        ("help", "Help"),
+    ],
+}
+
+
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    """An Application wired to our handlers; the database opens in post_init."""
+    from handlers import build_handlers, error_handler
+
+    tg = settings.telegram
+    application = (
+        ApplicationBuilder()
+        .token(tg.token.get_secret_value())
+        .base_url(tg.api_base_url)
+        .base_file_url(tg.api_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatUpdateProcessor(tg.concurrent_updates))
+        # Keeps the overall (30/s) and per-group (20/min) pace; retries are the outbox's job.
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .connection_pool_size(tg.connection_pool_size)
+        .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    groups, dialog_router = build_handlers()
+    application.bot_data["dialogs"] = dialog_router
+    for group, handlers in groups.items():
+        application.add_handlers(handlers, group=group)
+    application.add_error_handler(error_handler)
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    settings: Settings = application.bot_data["settings"]
+    db = await Database.open(settings.database.path)
+    deliverer = Deliverer(db, application.bot, settings.outbox)
+    job_queue = application.job_queue
+    assert job_queue is not None, "install python-telegram-bot[job-queue]"
+
+    async def deliver(_: Any) -> None:
+        await deliverer.run()
+
+    def kick() -> None:
+        job_queue.run_once(deliver, 0)
+
+    me = application.bot
+    services = Services(
+        settings=settings,
+        db=db,
+        people=People(db),
+        repairs=Repairs(db, settings, me.username),
+        kick=kick,
+    )
+    application.bot_data["services"] = services
+    # The database is the truth; these jobs only tick. Delivery starts at once, which also
+    # catches up on whatever was owed when the bot stopped.
+    job_queue.run_repeating(
+        deliver, interval=settings.outbox.poll_seconds, first=0, name=OUTBOX_JOB
+    )
+    job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
+    for lang, commands in COMMANDS.items():
+        try:
+            await application.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands],
+                language_code=None if lang == settings.community.group_language else lang,
+            )
+        except Exception:  # a cosmetic call: never stop the bot for it
+            log.warning("could not set the command menu for %s", lang, exc_info=True)
+    log.info("bot @%s ready for %s", me.username, settings.community.name)
+
+
+async def _prune(context: BotContext) -> None:
+    """Forget handled update ids after two days; Telegram keeps updates for one."""
+    async with context.services.db.transaction() as conn:
+        await updates.prune(conn, datetime.now(UTC) - timedelta(days=2))
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services = application.bot_data.get("services")
+    if isinstance(services, Services):
+        await services.db.close()

@@ -1,0 +1,88 @@
+"""The callback data grammar: `v1:<verb>:<n>[:<m>]`, parsed in this one place.
+
+Group-card buttons must keep working across restarts and releases, so the grammar is versioned
+and carries only ids; what a press may do is decided from the database, never from the data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+VERSION = "v1"
+MAX_BYTES = 64
+
+
+class Verb(StrEnum):
+    # request card and worker's private buttons
+    CLAIM = "claim"
+    RESOLVE = "done"
+    HAND_BACK = "back"
+    NOTE = "note"
+    # resident's buttons on a request
+    RATE = "rate"  # arg: request id, arg2: stars 1..5
+    NOT_FIXED = "nfix"
+    CANCEL_REQUEST = "cxl"
+    CANCEL_REQUEST_SURE = "cxlok"
+    TIMELINE = "tl"
+    # wizard steps (arg: index into the offered list, or 0)
+    BUILDING = "bld"
+    CATEGORY = "cat"
+    SKIP = "skip"
+    PHOTOS_DONE = "phok"
+    CONFIRM = "ok"
+    ABORT = "abort"
+    FOLLOW = "dupf"  # arg: request id to follow
+    DIFFERENT = "dupn"
+    LANGUAGE = "lang"  # arg: 0 zh, 1 en
+    EDIT_PROFILE = "prof"
+
+
+# Verbs that carry a second number.
+_TWO_ARGS = frozenset({Verb.RATE})
+
+PATTERN = re.compile(rf"^{VERSION}:")
+_GRAMMAR = re.compile(rf"^{VERSION}:([a-z]+):(\d{{1,12}})(?::(\d{{1,12}}))?$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    verb: Verb
+    arg: int = 0
+    arg2: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.arg < 0 or (self.arg2 is not None and self.arg2 < 0):
+            raise ValueError("callback numbers are never negative")
+        if (self.arg2 is not None) != (self.verb in _TWO_ARGS):
+            raise ValueError(f"{self.verb} takes {2 if self.verb in _TWO_ARGS else 1} numbers")
+
+    def pack(self) -> str:
+        data = f"{VERSION}:{self.verb.value}:{self.arg}"
+        if self.arg2 is not None:
+            data += f":{self.arg2}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError("callback data longer than Telegram's 64 bytes")
+        return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """The callback, or None for anything that is not exactly our grammar (stale, forged)."""
+    if not data:
+        return None
+    match = _GRAMMAR.match(data)
+    if not match:
+        return None
+    try:
+        verb = Verb(match.group(1))
+        arg2 = int(match.group(3)) if match.group(3) is not None else None
+        return Callback(verb, int(match.group(2)), arg2)
+    except ValueError:
+        return None
+
+
+def pattern_for(*verbs: Verb) -> re.Pattern[str]:
+    """The handler pattern for these verbs, built from the same grammar."""
+    names = "|".join(re.escape(v.value) for v in verbs)
+    return re.compile(rf"^{VERSION}:(?:{names}):")

@@ -1,0 +1,49 @@
+"""Typed access to our services from handlers, instead of casts of bot_data everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.people import People
+from bot.repairs import Repairs
+from bot.settings import Settings
+from storage.db import Database
+from storage.users import User
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    people: People
+    repairs: Repairs
+    # Wake the outbox delivery now, after a commit that queued messages.
+    kick: Callable[[], None]
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB builds one context per update; `person` is filled by the tracking handler."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.person: User | None = None
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.get("services")
+        if not isinstance(services, Services):
+            raise RuntimeError("services are set up in post_init")
+        return services
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings

@@ -1,0 +1,88 @@
+"""Residents and workers as people: language, registration, reachability, wizard drafts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage import dialogs, outbox, updates, users
+from storage.db import Database
+from storage.dialogs import Dialog
+from storage.users import User
+
+
+class People:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def seen(self, user_id: int, name: str, lang: str, private: bool) -> tuple[User, int]:
+        """Record a person who wrote to us; a private message also releases held messages.
+
+        Returns the user and how many held messages were released.
+        """
+        async with self._db.transaction() as conn:
+            user = await users.ensure(conn, user_id, name, lang)
+            released = 0
+            if private and await outbox.is_unreachable(conn, user_id):
+                released = await outbox.release_chat(conn, user_id)
+        return user, released
+
+    async def get(self, user_id: int) -> User | None:
+        async with self._db.read() as conn:
+            return await users.get(conn, user_id)
+
+    async def set_lang(self, user_id: int, lang: str) -> None:
+        async with self._db.transaction() as conn:
+            await users.set_lang(conn, user_id, lang)
+
+    async def register(
+        self, user_id: int, building: str, unit: str, phone: str | None, then: Dialog | None
+    ) -> None:
+        """Save the profile and, in the same transaction, replace the registration draft
+        with whatever the resident was doing before (a report) or nothing."""
+        async with self._db.transaction() as conn:
+            await users.register(conn, user_id, building, unit, phone)
+            if then is None:
+                await dialogs.delete(conn, user_id)
+            else:
+                await dialogs.save(conn, then)
+
+    async def group_seen(self, chat_id: int) -> int:
+        """A group wrote to us: deliver what was held for it (the bot was re-added)."""
+        async with self._db.transaction() as conn:
+            if not await outbox.is_unreachable(conn, chat_id):
+                return 0
+            return await outbox.release_chat(conn, chat_id)
+
+    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await outbox.migrate_chat(conn, old_chat_id, new_chat_id)
+
+    # --- wizard drafts ---
+
+    async def dialog(self, user_id: int) -> Dialog | None:
+        async with self._db.read() as conn:
+            return await dialogs.get(conn, user_id)
+
+    async def save_dialog(
+        self, user_id: int, flow: str, step: str, data: dict[str, Any]
+    ) -> Dialog:
+        dialog = Dialog(user_id, flow, step, data)
+        async with self._db.transaction() as conn:
+            await dialogs.save(conn, dialog)
+        return dialog
+
+    async def drop_dialog(self, user_id: int) -> bool:
+        async with self._db.transaction() as conn:
+            existed = await dialogs.get(conn, user_id) is not None
+            await dialogs.delete(conn, user_id)
+        return existed
+
+    # --- redelivered updates ---
+
+    async def update_seen(self, update_id: int) -> bool:
+        async with self._db.read() as conn:
+            return await updates.seen(conn, update_id)
+
+    async def update_done(self, update_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await updates.mark(conn, update_id)

@@ -1,0 +1,159 @@
+"""Configuration: a TOML file plus `BOT__SECTION__KEY` environment overrides."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+Language = Literal["zh", "en"]
+
+
+class CommunitySettings(BaseModel):
+    name: str = "Community Service Center"
+    timezone: str = "Asia/Shanghai"
+    # Language of texts posted to group chats and the admin chat.
+    group_language: Language = "zh"
+    # A new report matching an open one (same category, same building) this recent is offered
+    # to the resident as a possible duplicate.
+    duplicate_window_days: int = Field(default=7, ge=0, le=365)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseSettings(BaseModel):
+    path: Path = Path("data/community.sqlite3")
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr = SecretStr("")
+    # Any Bot API-compatible server: Telegram's, a self-hosted telegram-bot-api, an emulator.
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    # Updates handled at once across chats; each chat's updates are still handled in order.
+    concurrent_updates: int = Field(default=16, ge=1, le=64)
+    connection_pool_size: int = Field(default=16, ge=1, le=64)
+    poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("api_base_url", "api_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class OutboxSettings(BaseModel):
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Telegram allows about one message per second to one chat.
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
+    backoff_max_seconds: float = Field(default=600.0, gt=0, le=86400)
+
+
+class Grid(BaseModel):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1)
+    buildings: list[str] = Field(min_length=1)
+    group_chat_id: int | None = None
+    workers: list[int] = Field(default_factory=list)
+
+    @field_validator("group_chat_id")
+    @classmethod
+    def _group_is_negative(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a group chat id is negative (e.g. -1001234567890)")
+        return value
+
+
+class Category(BaseModel):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    name_zh: str = Field(min_length=1, max_length=40)
+    name_en: str = Field(min_length=1, max_length=40)
+    claim_hours: float = Field(gt=0, le=24 * 30)
+    resolve_hours: float = Field(gt=0, le=24 * 90)
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    community: CommunitySettings = CommunitySettings()
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    admins: list[int] = Field(default_factory=list)
+    admin_chat_id: int | None = None
+    grids: list[Grid] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file, which arrives as init values.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        _unique("grids", [g.id for g in self.grids])
+        _unique("categories", [c.id for c in self.categories])
+        _unique("grids[].buildings", [b for g in self.grids for b in g.buildings])
+        for grid in self.grids:
+            if grid.group_chat_id is None and not grid.workers and self.admin_chat_id is None:
+                raise ValueError(
+                    f"grid {grid.id!r} has no group_chat_id and no workers, so its requests "
+                    "would reach nobody: set admin_chat_id"
+                )
+        return self
+
+    def building_grid(self, building: str) -> Grid | None:
+        return next((g for g in self.grids if building in g.buildings), None)
+
+    @property
+    def buildings(self) -> list[str]:
+        return [b for g in self.grids for b in g.buildings]
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+
+def _unique(field: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{field}: {value!r} appears twice")
+        seen.add(value)
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read the TOML file (if it exists) and apply environment overrides."""
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    return Settings(**data)

@@ -1,0 +1,275 @@
+"""Registration: /start, building, unit, optional phone, confirm; /profile and /language."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.callbacks import Callback, Verb
+from bot.context import BotContext
+from bot.domain import UNIT_MAX
+from bot.i18n import LANGUAGES, both, t
+from bot.messages import Button, Keyboard
+from handlers.common import Flow, answer, lang_of, main_menu, say
+from handlers.dialog import router
+from storage.dialogs import Dialog
+
+FLOW = "register"
+
+
+class Step(StrEnum):
+    BUILDING = "building"
+    UNIT = "unit"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+
+
+def building_buttons(context: BotContext, own: str | None = None) -> Keyboard:
+    lang = lang_of(context)
+    buildings = context.settings.buildings
+    labels = [t(lang, "report.own_building", building=b) if b == own else b for b in buildings]
+    buttons = [Button(label, Callback(Verb.BUILDING, i)) for i, label in enumerate(labels)]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    if own in buildings:
+        # The resident's own building first: the usual answer is one tap away.
+        mine = buttons[buildings.index(own)]
+        rows = [[mine], *[[b for b in row if b is not mine] for row in rows]]
+        rows = [row for row in rows if row]
+    return rows
+
+
+def chosen_building(context: BotContext, data: Callback) -> str | None:
+    buildings = context.settings.buildings
+    return buildings[data.arg] if data.arg < len(buildings) else None
+
+
+async def start_registration(
+    context: BotContext, user_id: int, then: dict[str, Any] | None = None, welcome: bool = True
+) -> None:
+    """Open the registration wizard; `then` is the wizard to return to afterwards."""
+    dialog = await context.services.people.save_dialog(
+        user_id, FLOW, Step.BUILDING, {"then": then}
+    )
+    lang = lang_of(context)
+    if welcome:
+        key = "reg.first" if then else "reg.welcome"
+        await say(context, user_id, t(lang, key, community=context.settings.community.name))
+    await prompt(context, dialog)
+
+
+async def prompt(context: BotContext, dialog: Dialog) -> None:
+    """Ask the question of the registration step the resident is on."""
+    lang = lang_of(context)
+    uid = dialog.user_id
+    step = Step(dialog.step)
+    if step is Step.BUILDING:
+        await say(context, uid, t(lang, "reg.ask_building"), building_buttons(context))
+    elif step is Step.UNIT:
+        await say(context, uid, t(lang, "reg.ask_unit", building=dialog.data["building"]))
+    elif step is Step.PHONE:
+        keyboard = ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t(lang, "reg.phone_button"), request_contact=True)],
+                [KeyboardButton(t(lang, "btn.skip"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await say(context, uid, t(lang, "reg.ask_phone"), reply_markup=keyboard)
+    else:
+        data = dialog.data
+        text = t(
+            lang,
+            "reg.confirm",
+            building=data["building"],
+            unit=data["unit"],
+            phone=data.get("phone") or t(lang, "reg.no_phone"),
+        )
+        buttons = [
+            [
+                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM)),
+                Button(t(lang, "reg.redo"), Callback(Verb.ABORT)),
+            ]
+        ]
+        await say(context, uid, text, buttons)
+
+
+async def _advance(context: BotContext, dialog: Dialog, step: Step, **data: Any) -> None:
+    saved = await context.services.people.save_dialog(
+        dialog.user_id, FLOW, step, {**dialog.data, **data}
+    )
+    await prompt(context, saved)
+
+
+async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """Typed answers: the unit, the phone (contact button or Skip); anything else re-asks."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(context)
+    step = Step(dialog.step)
+    if step is Step.UNIT:
+        unit = (message.text or "").strip()
+        if not unit or len(unit) > UNIT_MAX:
+            await say(context, dialog.user_id, t(lang, "reg.unit_bad", max=UNIT_MAX))
+            return
+        await _advance(context, dialog, Step.PHONE, unit=unit)
+    elif step in (Step.PHONE, Step.CONFIRM) and message.contact is not None:
+        if message.contact.user_id != dialog.user_id:
+            await say(context, dialog.user_id, t(lang, "reg.phone_bad"))
+            return
+        await _advance(context, dialog, Step.CONFIRM, phone=message.contact.phone_number)
+    elif step is Step.PHONE and message.text in both("btn.skip"):
+        await _advance(context, dialog, Step.CONFIRM, phone=None)
+    elif step is Step.PHONE:
+        await say(context, dialog.user_id, t(lang, "reg.phone_bad"))
+    else:
+        await prompt(context, dialog)
+
+
+async def on_button(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
+    """Building buttons, Confirm and Start over."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(context)
+    step = Step(dialog.step)
+    if step is Step.BUILDING and data.verb is Verb.BUILDING:
+        building = chosen_building(context, data)
+        if building is None:
+            await answer(query, t(lang, "error.stale_button"))
+            return
+        await answer(query)
+        await _advance(context, dialog, Step.UNIT, building=building)
+    elif step is Step.CONFIRM and data.verb is Verb.CONFIRM:
+        await answer(query)
+        await _finish(context, dialog)
+    elif step is Step.CONFIRM and data.verb is Verb.ABORT:
+        await answer(query)
+        await _advance(context, dialog, Step.BUILDING)
+    else:
+        await answer(query, t(lang, "error.stale_button"))
+
+
+async def _finish(context: BotContext, dialog: Dialog) -> None:
+    from handlers import repair
+
+    data = dialog.data
+    then = data.get("then")
+    next_dialog = repair.first_step(dialog.user_id) if then else None
+    await context.services.people.register(
+        dialog.user_id, data["building"], data["unit"], data.get("phone"), next_dialog
+    )
+    lang = lang_of(context)
+    await say(context, dialog.user_id, t(lang, "reg.done"), reply_markup=main_menu(lang))
+    if next_dialog is not None:
+        await repair.prompt(context, next_dialog)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: welcome a worker, greet a registered resident, or begin registration."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    community = context.settings.community.name
+    if context.args and context.args[0] == "worker":
+        await say(context, user.id, t(lang, "worker.hello", name=user.first_name))
+        return
+    if await router(context).resume(context, user.id):
+        return
+    if context.person is not None and context.person.registered:
+        await say(
+            context, user.id, t(lang, "help", community=community), reply_markup=main_menu(lang)
+        )
+        return
+    await start_registration(context, user.id)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help: what the bot does and its commands."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    await say(context, user.id, t(lang, "help", community=context.settings.community.name))
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """/language: offer 中文 / English."""
+    user = update.effective_user
+    assert user is not None
+    buttons = [
+        [
+            Button("中文", Callback(Verb.LANGUAGE, 0)),
+            Button("English", Callback(Verb.LANGUAGE, 1)),
+        ]
+    ]
+    await say(context, user.id, t(lang_of(context), "lang.choose"), buttons)
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    """A language button: switch and confirm in the new language."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.parse(query.data)
+    if data is None or data.arg >= len(LANGUAGES):
+        await answer(query, t(lang_of(context), "error.stale_button"))
+        return
+    lang = LANGUAGES[data.arg]
+    await context.services.people.set_lang(query.from_user.id, lang)
+    await answer(query)
+    registered = context.person is not None and context.person.registered
+    await say(
+        context,
+        query.from_user.id,
+        t(lang, "lang.set"),
+        reply_markup=main_menu(lang) if registered else None,
+    )
+
+
+async def profile(update: Update, context: BotContext) -> None:
+    """/profile: show the registration with a Change button."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    person = context.person
+    if person is None or not person.registered:
+        await say(context, user.id, t(lang, "profile.none"))
+        return
+    text = t(
+        lang,
+        "profile.show",
+        name=person.name,
+        building=person.building or "",
+        unit=person.unit or "",
+        phone=person.phone or t(lang, "reg.no_phone"),
+    )
+    await say(
+        context, user.id, text, [[Button(t(lang, "profile.edit"), Callback(Verb.EDIT_PROFILE))]]
+    )
+
+
+async def edit_profile(update: Update, context: BotContext) -> None:
+    """The Change button: run registration again (unless another wizard is open)."""
+    query = update.callback_query
+    assert query is not None
+    await answer(query)
+    if await router(context).resume(context, query.from_user.id):
+        return
+    await start_registration(context, query.from_user.id, welcome=False)
+
+
+REGISTRATION = Flow(FLOW, prompt, on_input, on_button)
+
+
+def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command, filters=private),
+        CommandHandler("language", language, filters=private),
+        CommandHandler("profile", profile, filters=private),
+        CallbackQueryHandler(language_chosen, pattern=callbacks.pattern_for(Verb.LANGUAGE)),
+        CallbackQueryHandler(edit_profile, pattern=callbacks.pattern_for(Verb.EDIT_PROFILE)),
+    ]

@@ -1,0 +1,400 @@
+"""Reporting a repair (/report wizard) and following it up (/my, timeline, cancel, rate)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks, render
+from bot.callbacks import Callback, Verb
+from bot.context import BotContext
+from bot.domain import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_PHOTOS, Status
+from bot.i18n import t
+from bot.messages import Button, Keyboard
+from bot.repairs import ReportDraft
+from handlers.common import (
+    Flow,
+    actor_of,
+    answer,
+    drop_buttons,
+    explain,
+    lang_of,
+    main_menu,
+    say,
+)
+from handlers.dialog import router
+from handlers.registration import building_buttons, chosen_building, start_registration
+from storage.dialogs import Dialog
+
+FLOW = "report"
+CANCELLABLE = (Status.OPEN, Status.CLAIMED, Status.REOPENED)
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    BUILDING = "building"
+    DESCRIPTION = "description"
+    PHOTOS = "photos"
+    DUPLICATE = "duplicate"
+    CONFIRM = "confirm"
+
+
+def first_step(user_id: int) -> Dialog:
+    return Dialog(user_id, FLOW, Step.CATEGORY, {"photos": []})
+
+
+def _cancel_button(lang: str) -> list[Button]:
+    return [Button(t(lang, "btn.cancel"), Callback(Verb.ABORT))]
+
+
+async def prompt(context: BotContext, dialog: Dialog) -> None:
+    """Ask the question of the report step the resident is on."""
+    lang = lang_of(context)
+    uid = dialog.user_id
+    data = dialog.data
+    step = Step(dialog.step)
+    settings = context.settings
+    if step is Step.CATEGORY:
+        buttons = [
+            Button(c.name(lang), Callback(Verb.CATEGORY, i))
+            for i, c in enumerate(settings.categories)
+        ]
+        rows: Keyboard = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        await say(context, uid, t(lang, "report.ask_category"), [*rows, _cancel_button(lang)])
+    elif step is Step.BUILDING:
+        own = context.person.building if context.person else None
+        rows = [*building_buttons(context, own), _cancel_button(lang)]
+        await say(context, uid, t(lang, "report.ask_building"), rows)
+    elif step is Step.DESCRIPTION:
+        await say(
+            context,
+            uid,
+            t(lang, "report.ask_description", min=DESCRIPTION_MIN, max=DESCRIPTION_MAX),
+        )
+    elif step is Step.PHOTOS:
+        await say(
+            context, uid, t(lang, "report.ask_photos", max=MAX_PHOTOS), _photo_buttons(lang, data)
+        )
+    elif step is Step.DUPLICATE:
+        await _show_duplicate(context, dialog)
+    else:
+        text = t(
+            lang,
+            "report.summary",
+            category=render.category_name(settings, lang, data["category"]),
+            building=data["building"],
+            description=data["description"],
+            photos=len(data["photos"]),
+        )
+        confirm: Keyboard = [
+            [
+                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM)),
+                Button(t(lang, "btn.cancel"), Callback(Verb.ABORT)),
+            ]
+        ]
+        await say(context, uid, text, confirm)
+
+
+def _photo_buttons(lang: str, data: dict[str, Any]) -> Keyboard:
+    if data["photos"]:
+        return [[Button(t(lang, "btn.done"), Callback(Verb.PHOTOS_DONE))]]
+    return [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
+
+
+async def _show_duplicate(context: BotContext, dialog: Dialog) -> None:
+    lang = lang_of(context)
+    request = await context.services.repairs.get(dialog.data["duplicate_of"])
+    if request is None:
+        await _advance(context, dialog, Step.CONFIRM)
+        return
+    text = t(
+        lang,
+        "report.duplicate",
+        category=render.category_name(context.settings, lang, request.category),
+        building=request.building,
+        number=render.number(request),
+        description=request.description,
+        when=render.when(context.settings, request.created_at),
+        status=render.status_name(lang, request.status),
+    )
+    buttons = [
+        [Button(t(lang, "report.same"), Callback(Verb.FOLLOW, request.id))],
+        [Button(t(lang, "report.different"), Callback(Verb.DIFFERENT))],
+    ]
+    await say(context, dialog.user_id, text, buttons)
+
+
+async def _advance(context: BotContext, dialog: Dialog, step: Step, **data: Any) -> None:
+    saved = await context.services.people.save_dialog(
+        dialog.user_id, FLOW, step, {**dialog.data, **data}
+    )
+    await prompt(context, saved)
+
+
+async def _review(context: BotContext, dialog: Dialog) -> None:
+    """After the photos: offer an open report of the same kind nearby, else the summary."""
+    data = dialog.data
+    similar = await context.services.repairs.find_duplicate(data["category"], data["building"])
+    if similar is not None:
+        await _advance(context, dialog, Step.DUPLICATE, duplicate_of=similar.id)
+    else:
+        await _advance(context, dialog, Step.CONFIRM)
+
+
+async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """The description, then photos; anything unexpected gets the question again, politely."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(context)
+    uid = dialog.user_id
+    step = Step(dialog.step)
+    if step is Step.DESCRIPTION:
+        if message.text is None:
+            await say(
+                context,
+                uid,
+                t(lang, "report.description_not_text", min=DESCRIPTION_MIN, max=DESCRIPTION_MAX),
+            )
+            return
+        text = message.text.strip()
+        if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+            await say(
+                context,
+                uid,
+                t(
+                    lang,
+                    "report.description_bad",
+                    min=DESCRIPTION_MIN,
+                    max=DESCRIPTION_MAX,
+                    n=len(text),
+                ),
+            )
+            return
+        await _advance(context, dialog, Step.PHOTOS, description=text)
+    elif step is Step.PHOTOS and message.photo:
+        photos = [*dialog.data["photos"], message.photo[-1].file_id]
+        if len(photos) >= MAX_PHOTOS:
+            saved = await context.services.people.save_dialog(
+                uid, FLOW, Step.PHOTOS, {**dialog.data, "photos": photos[:MAX_PHOTOS]}
+            )
+            await _review(context, saved)
+            return
+        saved = await context.services.people.save_dialog(
+            uid, FLOW, Step.PHOTOS, {**dialog.data, "photos": photos}
+        )
+        await say(
+            context,
+            uid,
+            t(lang, "report.photo_added", n=len(photos), max=MAX_PHOTOS),
+            _photo_buttons(lang, saved.data),
+        )
+    elif step is Step.PHOTOS:
+        await say(context, uid, t(lang, "report.photo_bad"), _photo_buttons(lang, dialog.data))
+    else:
+        await prompt(context, dialog)
+
+
+async def on_button(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
+    """Category, building, Skip/Done, duplicate choice, Confirm and Cancel."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(context)
+    step = Step(dialog.step)
+    categories = context.settings.categories
+    if data.verb is Verb.ABORT:
+        await answer(query)
+        await drop_buttons(update)
+        await context.services.people.drop_dialog(dialog.user_id)
+        await say(
+            context, dialog.user_id, t(lang, "report.cancelled"), reply_markup=main_menu(lang)
+        )
+    elif step is Step.CATEGORY and data.verb is Verb.CATEGORY and data.arg < len(categories):
+        await answer(query)
+        await _advance(context, dialog, Step.BUILDING, category=categories[data.arg].id)
+    elif step is Step.BUILDING and data.verb is Verb.BUILDING:
+        building = chosen_building(context, data)
+        if building is None:
+            await answer(query, t(lang, "error.stale_button"))
+            return
+        await answer(query)
+        await _advance(context, dialog, Step.DESCRIPTION, building=building)
+    elif step is Step.PHOTOS and data.verb in (Verb.SKIP, Verb.PHOTOS_DONE):
+        await answer(query)
+        await _review(context, dialog)
+    elif (
+        step is Step.DUPLICATE
+        and data.verb is Verb.FOLLOW
+        and data.arg == dialog.data.get("duplicate_of")
+    ):
+        await _follow(update, context, dialog, data.arg)
+    elif step is Step.DUPLICATE and data.verb is Verb.DIFFERENT:
+        await answer(query)
+        await _advance(context, dialog, Step.CONFIRM)
+    elif step is Step.CONFIRM and data.verb is Verb.CONFIRM:
+        await _confirm(update, context, dialog)
+    else:
+        await answer(query, t(lang, "error.stale_button"))
+
+
+async def _follow(update: Update, context: BotContext, dialog: Dialog, request_id: int) -> None:
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None and actor is not None
+    outcome = await context.services.repairs.follow(actor, request_id)
+    await answer(query)
+    if outcome.ok:
+        await drop_buttons(update)
+        context.services.kick()
+    elif outcome.reason == "error.stale_button":
+        # It was closed meanwhile: carry on with the resident's own report.
+        await _advance(context, dialog, Step.CONFIRM)
+    else:
+        await say(context, actor.user_id, explain(lang_of(context), outcome))
+
+
+async def _confirm(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """Save the report; the number reaches the resident through the outbox after commit."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None and actor is not None
+    data = dialog.data
+    draft = ReportDraft(
+        category=data["category"],
+        building=data["building"],
+        description=data["description"],
+        photos=tuple(data["photos"]),
+    )
+    outcome = await context.services.repairs.file(actor, draft)
+    await answer(query)
+    if outcome.ok:
+        await drop_buttons(update)
+        context.services.kick()
+    else:
+        await say(context, actor.user_id, explain(lang_of(context), outcome))
+
+
+async def report(update: Update, context: BotContext) -> None:
+    """/report or the menu button: resume an open wizard, register first, or start."""
+    user = update.effective_user
+    assert user is not None
+    if await router(context).resume(context, user.id):
+        return
+    if context.person is None or not context.person.registered:
+        await start_registration(context, user.id, then={"flow": FLOW})
+        return
+    dialog = first_step(user.id)
+    await context.services.people.save_dialog(user.id, dialog.flow, dialog.step, dialog.data)
+    await prompt(context, dialog)
+
+
+async def my_requests(update: Update, context: BotContext) -> None:
+    """/my or the menu button: the resident's requests with details and cancel buttons."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    requests = await context.services.repairs.mine(user.id)
+    if not requests:
+        await say(context, user.id, t(lang, "my.empty"))
+        return
+    lines = [t(lang, "my.header", n=len(requests))]
+    buttons: Keyboard = []
+    for request in requests:
+        number = render.number(request)
+        line = t(
+            lang,
+            "my.item",
+            number=number,
+            category=render.category_name(context.settings, lang, request.category),
+            building=request.building,
+            status=render.status_name(lang, request.status),
+        )
+        if request.reporter_id != user.id:
+            line += " " + t(lang, "my.following")
+        lines.append(line)
+        row = [Button(t(lang, "my.details", number=number), Callback(Verb.TIMELINE, request.id))]
+        if request.reporter_id == user.id and request.status in CANCELLABLE:
+            row.append(
+                Button(
+                    t(lang, "my.cancel", number=number), Callback(Verb.CANCEL_REQUEST, request.id)
+                )
+            )
+        buttons.append(row)
+    await say(context, user.id, "\n\n".join(lines), buttons)
+
+
+async def on_request_button(update: Update, context: BotContext) -> None:
+    """Timeline, cancel (with a second press to be sure), rate and not-fixed buttons."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    if data is None or actor is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    repairs = context.services.repairs
+    if data.verb is Verb.TIMELINE:
+        found = await repairs.timeline(actor.user_id, data.arg)
+        await answer(query)
+        if found is None:
+            await say(context, actor.user_id, t(lang, "error.stale_button"))
+        else:
+            request, events = found
+            await say(
+                context, actor.user_id, render.timeline(context.settings, lang, request, events)
+            )
+        return
+    if data.verb is Verb.CANCEL_REQUEST:
+        mine = await repairs.get(data.arg)
+        await answer(query)
+        if mine is None or mine.reporter_id != actor.user_id:
+            await say(context, actor.user_id, t(lang, "error.stale_button"))
+            return
+        sure = [[Button(t(lang, "cancel.yes"), Callback(Verb.CANCEL_REQUEST_SURE, mine.id))]]
+        await say(
+            context, actor.user_id, t(lang, "cancel.sure", number=render.number(request)), sure
+        )
+        return
+    if data.verb is Verb.CANCEL_REQUEST_SURE:
+        outcome = await repairs.cancel(actor, data.arg)
+        done_key = "cancel.done"
+    elif data.verb is Verb.RATE and data.arg2 is not None:
+        outcome = await repairs.rate(actor, data.arg, data.arg2)
+        done_key = "rate.thanks"
+    else:
+        outcome = await repairs.not_fixed(actor, data.arg)
+        done_key = "notfixed.ok"
+    if not outcome.ok:
+        await answer(query, explain(lang, outcome), alert=True)
+        return
+    await answer(query)
+    await drop_buttons(update)
+    assert outcome.request is not None
+    context.services.kick()
+    await say(
+        context,
+        actor.user_id,
+        t(lang, done_key, number=render.number(outcome.request), stars=outcome.request.rating),
+    )
+
+
+def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+    private = filters.ChatType.PRIVATE
+    verbs = (
+        Verb.TIMELINE,
+        Verb.CANCEL_REQUEST,
+        Verb.CANCEL_REQUEST_SURE,
+        Verb.RATE,
+        Verb.NOT_FIXED,
+    )
+    return [
+        CommandHandler("report", report, filters=private),
+        CommandHandler("my", my_requests, filters=private),
+        CallbackQueryHandler(on_request_button, pattern=callbacks.pattern_for(*verbs)),
+    ]
+
+
+REPORT = Flow(FLOW, prompt, on_input, on_button)

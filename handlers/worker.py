@@ -1,0 +1,178 @@
+"""Grid workers: claim a card in the group, then resolve, add notes or hand back in private."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot import callbacks, render
+from bot.callbacks import Callback, Verb
+from bot.context import BotContext
+from bot.domain import NOTE_MAX, Action
+from bot.i18n import t
+from bot.messages import Button
+from bot.repairs import Actor, Outcome
+from handlers.common import Flow, actor_of, answer, drop_buttons, explain, lang_of, say
+from handlers.dialog import router
+from storage.dialogs import Dialog
+
+RESOLVE_FLOW = "resolve"
+NOTE_FLOW = "note"
+
+
+class Step(StrEnum):
+    NOTE = "note"
+    PHOTO = "photo"
+
+
+async def claim(update: Update, context: BotContext) -> None:
+    """The Claim button on a card: one winner; everyone else is told why not."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    actor = actor_of(update)
+    if actor is None:
+        await answer(query, t(lang, "error.pseudo_sender"), alert=True)
+        return
+    if data is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    outcome = await context.services.repairs.claim(actor, data.arg)
+    if not outcome.ok:
+        await answer(query, explain(lang, outcome), alert=True)
+        return
+    context.services.kick()
+    await answer(query, explain_ok(lang, outcome, "claim.ok"))
+
+
+def explain_ok(lang: str, outcome: Outcome, key: str) -> str:
+    return explain(lang, Outcome(True, outcome.request, key))
+
+
+async def on_worker_button(update: Update, context: BotContext) -> None:
+    """Resolved / Add note / Hand back on the claimer's private details message."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    actor = actor_of(update)
+    if data is None or actor is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    repairs = context.services.repairs
+    if data.verb is Verb.HAND_BACK:
+        outcome = await repairs.hand_back(actor, data.arg)
+        if not outcome.ok:
+            await answer(query, explain(lang, outcome), alert=True)
+            return
+        context.services.kick()
+        await answer(query)
+        await drop_buttons(update)
+        await say(context, actor.user_id, explain_ok(lang, outcome, "handback.done"))
+        return
+    # Resolve and note both ask for text first; the check now saves a pointless question.
+    outcome = await repairs.check_worker(actor, data.arg, Action.RESOLVE)
+    if not outcome.ok:
+        await answer(query, explain(lang, outcome), alert=True)
+        return
+    await answer(query)
+    if await router(context).resume(context, actor.user_id):
+        return
+    flow = RESOLVE_FLOW if data.verb is Verb.RESOLVE else NOTE_FLOW
+    dialog = await context.services.people.save_dialog(
+        actor.user_id, flow, Step.NOTE, {"request_id": data.arg}
+    )
+    await prompt(context, dialog)
+
+
+async def prompt(context: BotContext, dialog: Dialog) -> None:
+    """Ask for the note (resolve or plain note) or the result photo."""
+    lang = lang_of(context)
+    request = await context.services.repairs.get(dialog.data["request_id"])
+    number = render.number(request) if request else "?"
+    if dialog.step == Step.PHOTO:
+        skip = [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
+        await say(context, dialog.user_id, t(lang, "resolve.ask_photo"), skip)
+    elif dialog.flow == RESOLVE_FLOW:
+        await say(
+            context, dialog.user_id, t(lang, "resolve.ask_note", number=number, max=NOTE_MAX)
+        )
+    else:
+        await say(context, dialog.user_id, t(lang, "note.ask", number=number, max=NOTE_MAX))
+
+
+async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """The note text, then (when resolving) an optional photo."""
+    message = update.effective_message
+    actor = actor_of(update)
+    assert message is not None and actor is not None
+    lang = lang_of(context)
+    if dialog.step == Step.NOTE:
+        note = (message.text or "").strip()
+        if not note or len(note) > NOTE_MAX:
+            await say(context, actor.user_id, t(lang, "resolve.note_bad", max=NOTE_MAX))
+            return
+        if dialog.flow == NOTE_FLOW:
+            await _finish(context, actor, dialog, note, None)
+            return
+        saved = await context.services.people.save_dialog(
+            actor.user_id, dialog.flow, Step.PHOTO, {**dialog.data, "note": note}
+        )
+        await prompt(context, saved)
+    elif message.photo:
+        await _finish(context, actor, dialog, dialog.data["note"], message.photo[-1].file_id)
+    else:
+        skip = [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
+        await say(context, actor.user_id, t(lang, "resolve.photo_bad"), skip)
+
+
+async def on_button(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
+    """Skip the result photo."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None and actor is not None
+    if dialog.step == Step.PHOTO and data.verb is Verb.SKIP:
+        await answer(query)
+        await drop_buttons(update)
+        await _finish(context, actor, dialog, dialog.data["note"], None)
+    else:
+        await answer(query, t(lang_of(context), "error.stale_button"))
+
+
+async def _finish(
+    context: BotContext, actor: Actor, dialog: Dialog, note: str, photo: str | None
+) -> None:
+    lang = lang_of(context)
+    repairs = context.services.repairs
+    request_id = dialog.data["request_id"]
+    if dialog.flow == RESOLVE_FLOW:
+        outcome = await repairs.resolve(actor, request_id, note, photo)
+        done = "resolve.done"
+    else:
+        outcome = await repairs.add_note(actor, request_id, note)
+        done = "note.saved"
+    if not outcome.ok:
+        # The request moved on meanwhile (cancelled, handed back): nothing left to ask.
+        await context.services.people.drop_dialog(actor.user_id)
+        await say(context, actor.user_id, explain(lang, outcome))
+        return
+    context.services.kick()
+    await say(context, actor.user_id, explain_ok(lang, outcome, done))
+
+
+RESOLVE = Flow(RESOLVE_FLOW, prompt, on_input, on_button)
+NOTE = Flow(NOTE_FLOW, prompt, on_input, on_button)
+
+
+def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+    return [
+        CallbackQueryHandler(claim, pattern=callbacks.pattern_for(Verb.CLAIM)),
+        CallbackQueryHandler(
+            on_worker_button,
+            pattern=callbacks.pattern_for(Verb.RESOLVE, Verb.NOTE, Verb.HAND_BACK),
+        ),
+    ]

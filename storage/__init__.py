@@ -1,0 +1,1 @@
+"""aiosqlite access: connection, migrations, one module per aggregate. All SQL lives here."""

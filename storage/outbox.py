@@ -1,0 +1,187 @@
+"""Messages owed to chats, written in the same transaction as the change that caused them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import iso, now_iso, parse_iso
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    kind: str
+    request_id: int | None
+    text: str
+    buttons: list[list[dict[str, str]]]
+    photo: str | None
+    fallback: dict[str, Any] | None
+    attempts: int
+
+
+def _row(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        request_id=row["request_id"],
+        text=row["text"],
+        buttons=json.loads(row["buttons"]),
+        photo=row["photo"],
+        fallback=json.loads(row["fallback"]) if row["fallback"] else None,
+        attempts=row["attempts"],
+    )
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    *,
+    chat_id: int,
+    kind: str,
+    text: str,
+    buttons: list[list[dict[str, str]]],
+    request_id: int | None = None,
+    photo: str | None = None,
+    fallback: dict[str, Any] | None = None,
+) -> int:
+    stamp = now_iso()
+    held = await _is_unreachable(conn, chat_id)
+    cur = await conn.execute(
+        "INSERT INTO outbox (chat_id, kind, request_id, text, buttons, photo, fallback, status, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            chat_id,
+            kind,
+            request_id,
+            text,
+            json.dumps(buttons, ensure_ascii=False),
+            photo,
+            json.dumps(fallback, ensure_ascii=False) if fallback else None,
+            "held" if held else "pending",
+            stamp,
+            stamp,
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxRow]:
+    """For each chat, its oldest pending row, if that row is due: one chat's rows go in order."""
+    async with conn.execute(
+        "SELECT o.* FROM outbox o JOIN ("
+        "  SELECT chat_id, MIN(id) AS first_id FROM outbox WHERE status = 'pending' "
+        "  GROUP BY chat_id"
+        ") f ON o.id = f.first_id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+        (iso(now), limit),
+    ) as cur:
+        return [_row(row) for row in await cur.fetchall()]
+
+
+async def next_due_at(conn: aiosqlite.Connection) -> datetime | None:
+    async with conn.execute(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+    ) as cur:
+        row = await cur.fetchone()
+    return parse_iso(row[0]) if row and row[0] else None
+
+
+async def mark_sent(conn: aiosqlite.Connection, row_id: int) -> None:
+    await conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+        "last_error = NULL WHERE id = ?",
+        (now_iso(), row_id),
+    )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection, row_id: int, at: datetime, error: str, *, count: bool = True
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + ? "
+        "WHERE id = ?",
+        (iso(at), error[:500], 1 if count else 0, row_id),
+    )
+
+
+async def mark_final(conn: aiosqlite.Connection, row_id: int, status: str, error: str) -> None:
+    """'failed' (Telegram refused the content) or 'unconfirmed' (may have arrived; not resent)."""
+    await conn.execute(
+        "UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        (status, error[:500], row_id),
+    )
+
+
+async def hold_chat(conn: aiosqlite.Connection, chat_id: int, reason: str) -> None:
+    """The chat refuses us: park everything owed to it until it writes to the bot again."""
+    await conn.execute(
+        "INSERT OR IGNORE INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, ?)",
+        (chat_id, now_iso(), reason[:200]),
+    )
+    await conn.execute(
+        "UPDATE outbox SET status = 'held', last_error = ? "
+        "WHERE chat_id = ? AND status = 'pending'",
+        (reason[:500], chat_id),
+    )
+
+
+async def release_chat(conn: aiosqlite.Connection, chat_id: int) -> int:
+    """The chat is reachable again: deliver what was held for it. Returns how many rows."""
+    await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
+    cur = await conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ? "
+        "WHERE chat_id = ? AND status = 'held'",
+        (now_iso(), chat_id),
+    )
+    return cur.rowcount
+
+
+async def _is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (chat_id,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
+    return await _is_unreachable(conn, chat_id)
+
+
+async def card_chats(conn: aiosqlite.Connection, request_id: int) -> list[int]:
+    """Chats where the request's card was (or is about to be) posted."""
+    async with conn.execute(
+        "SELECT DISTINCT chat_id FROM outbox WHERE request_id = ? AND kind = 'card' "
+        "AND status != 'failed' ORDER BY id",
+        (request_id,),
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: everything owed to it and its cards move to the new id."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO chat_migrations (old_chat_id, new_chat_id) VALUES (?, ?)",
+        (old_chat_id, new_chat_id),
+    )
+    await conn.execute(
+        "UPDATE outbox SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+    )
+    await conn.execute(
+        "UPDATE OR IGNORE cards SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+    )
+
+
+async def chat_migrations(conn: aiosqlite.Connection) -> dict[int, int]:
+    async with conn.execute("SELECT old_chat_id, new_chat_id FROM chat_migrations") as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
+    async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}

@@ -1,0 +1,271 @@
+"""Requests (repairs, later wishes), their followers, events and group cards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import iso, now_iso, parse_iso
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: str
+    seq: int
+    category: str
+    description: str
+    building: str
+    unit: str | None
+    photos: tuple[str, ...]
+    reporter_id: int
+    filed_by: int | None
+    grid_id: str
+    status: str
+    assignee_id: int | None
+    assignee_name: str | None
+    claim_due_at: datetime | None
+    resolve_due_at: datetime | None
+    rating: int | None
+    duplicate_of: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    kind: str
+    category: str
+    description: str
+    building: str
+    unit: str | None
+    photos: Sequence[str]
+    reporter_id: int
+    filed_by: int | None
+    grid_id: str
+    status: str
+    claim_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Event:
+    request_id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    photo: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    request_id: int
+    chat_id: int
+    message_id: int
+    has_photo: bool
+
+
+def _dt(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def _request(row: aiosqlite.Row) -> Request:
+    return Request(
+        id=row["id"],
+        kind=row["kind"],
+        seq=row["seq"],
+        category=row["category"],
+        description=row["description"],
+        building=row["building"],
+        unit=row["unit"],
+        photos=tuple(json.loads(row["photos"])),
+        reporter_id=row["reporter_id"],
+        filed_by=row["filed_by"],
+        grid_id=row["grid_id"],
+        status=row["status"],
+        assignee_id=row["assignee_id"],
+        assignee_name=row["assignee_name"],
+        claim_due_at=_dt(row["claim_due_at"]),
+        resolve_due_at=_dt(row["resolve_due_at"]),
+        rating=row["rating"],
+        duplicate_of=row["duplicate_of"],
+        created_at=parse_iso(row["created_at"]),
+    )
+
+
+async def insert(conn: aiosqlite.Connection, new: NewRequest) -> Request:
+    """Insert with the next number of its kind; call inside a write transaction."""
+    async with conn.execute(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE kind = ?", (new.kind,)
+    ) as cur:
+        row = await cur.fetchone()
+    seq = int(row[0]) if row else 1
+    stamp = now_iso()
+    cur = await conn.execute(
+        "INSERT INTO requests (kind, seq, category, description, building, unit, photos, "
+        "reporter_id, filed_by, grid_id, status, claim_due_at, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new.kind,
+            seq,
+            new.category,
+            new.description,
+            new.building,
+            new.unit,
+            json.dumps(list(new.photos)),
+            new.reporter_id,
+            new.filed_by,
+            new.grid_id,
+            new.status,
+            iso(new.claim_due_at) if new.claim_due_at else None,
+            stamp,
+            stamp,
+        ),
+    )
+    assert cur.lastrowid is not None
+    request = await get(conn, cur.lastrowid)
+    assert request is not None
+    return request
+
+
+async def get(conn: aiosqlite.Connection, request_id: int) -> Request | None:
+    async with conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)) as cur:
+        row = await cur.fetchone()
+    return _request(row) if row else None
+
+
+async def change_status(
+    conn: aiosqlite.Connection,
+    request_id: int,
+    expected: Sequence[str],
+    new_status: str,
+    **fields: object,
+) -> bool:
+    """Move to new_status only if the request is still in one of `expected`; True if it moved.
+
+    The row count of this one conditional UPDATE decides races such as two claims at once.
+    """
+    allowed = {"assignee_id", "assignee_name", "resolve_due_at", "rating", "duplicate_of"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"cannot set {sorted(unknown)}")
+    values = [iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+    sets = "".join(f", {name} = ?" for name in fields)
+    marks = ",".join("?" * len(expected))
+    cur = await conn.execute(
+        f"UPDATE requests SET status = ?, updated_at = ?{sets} "
+        f"WHERE id = ? AND status IN ({marks})",
+        (new_status, now_iso(), *values, request_id, *expected),
+    )
+    return cur.rowcount == 1
+
+
+async def list_by_person(
+    conn: aiosqlite.Connection, user_id: int, limit: int = 10
+) -> list[Request]:
+    """Requests a resident filed or follows, newest first."""
+    async with conn.execute(
+        "SELECT * FROM requests WHERE reporter_id = ? OR id IN "
+        "(SELECT request_id FROM followers WHERE user_id = ?) ORDER BY id DESC LIMIT ?",
+        (user_id, user_id, limit),
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
+
+
+async def find_similar(
+    conn: aiosqlite.Connection,
+    kind: str,
+    category: str,
+    building: str,
+    statuses: Sequence[str],
+    since: datetime,
+) -> Request | None:
+    """The newest request in one of `statuses` with the same category and building."""
+    marks = ",".join("?" * len(statuses))
+    async with conn.execute(
+        f"SELECT * FROM requests WHERE kind = ? AND category = ? AND building = ? "
+        f"AND status IN ({marks}) AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        (kind, category, building, *statuses, iso(since)),
+    ) as cur:
+        row = await cur.fetchone()
+    return _request(row) if row else None
+
+
+async def add_follower(conn: aiosqlite.Connection, request_id: int, user_id: int) -> bool:
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO followers (request_id, user_id, created_at) VALUES (?, ?, ?)",
+        (request_id, user_id, now_iso()),
+    )
+    return cur.rowcount == 1
+
+
+async def followers(conn: aiosqlite.Connection, request_id: int) -> list[int]:
+    async with conn.execute(
+        "SELECT user_id FROM followers WHERE request_id = ? ORDER BY created_at", (request_id,)
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def add_event(
+    conn: aiosqlite.Connection,
+    request_id: int,
+    action: str,
+    *,
+    actor_id: int | None,
+    actor_name: str | None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
+    photo: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO events (request_id, at, actor_id, actor_name, action, from_status, "
+        "to_status, note, photo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (request_id, now_iso(), actor_id, actor_name, action, from_status, to_status, note, photo),
+    )
+
+
+async def events(conn: aiosqlite.Connection, request_id: int) -> list[Event]:
+    async with conn.execute(
+        "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        Event(
+            request_id=row["request_id"],
+            at=parse_iso(row["at"]),
+            actor_id=row["actor_id"],
+            actor_name=row["actor_name"],
+            action=row["action"],
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            note=row["note"],
+            photo=row["photo"],
+        )
+        for row in rows
+    ]
+
+
+async def save_card(conn: aiosqlite.Connection, card: Card) -> None:
+    await conn.execute(
+        "INSERT INTO cards (request_id, chat_id, message_id, has_photo) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (request_id, chat_id) DO UPDATE SET message_id = excluded.message_id, "
+        "has_photo = excluded.has_photo",
+        (card.request_id, card.chat_id, card.message_id, int(card.has_photo)),
+    )
+
+
+async def card(conn: aiosqlite.Connection, request_id: int, chat_id: int) -> Card | None:
+    async with conn.execute(
+        "SELECT * FROM cards WHERE request_id = ? AND chat_id = ?", (request_id, chat_id)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return Card(row["request_id"], row["chat_id"], row["message_id"], bool(row["has_photo"]))

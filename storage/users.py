@@ -1,0 +1,73 @@
+"""Residents and everyone else who has written to the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.db import now_iso
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: int
+    name: str
+    lang: str
+    building: str | None
+    unit: str | None
+    phone: str | None
+    registered: bool
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        user_id=row["user_id"],
+        name=row["name"],
+        lang=row["lang"],
+        building=row["building"],
+        unit=row["unit"],
+        phone=row["phone"],
+        registered=row["registered_at"] is not None,
+    )
+
+
+async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
+    async with conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
+        row = await cur.fetchone()
+    return _user(row) if row else None
+
+
+async def get_many(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    async with conn.execute(f"SELECT * FROM users WHERE user_id IN ({marks})", user_ids) as cur:
+        rows = await cur.fetchall()
+    return {row["user_id"]: _user(row) for row in rows}
+
+
+async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str) -> User:
+    """The user's row, created on first contact with their Telegram language; name kept fresh."""
+    await conn.execute(
+        "INSERT INTO users (user_id, name, lang, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name",
+        (user_id, name, lang, now_iso()),
+    )
+    user = await get(conn, user_id)
+    assert user is not None
+    return user
+
+
+async def set_lang(conn: aiosqlite.Connection, user_id: int, lang: str) -> None:
+    await conn.execute("UPDATE users SET lang = ? WHERE user_id = ?", (lang, user_id))
+
+
+async def register(
+    conn: aiosqlite.Connection, user_id: int, building: str, unit: str, phone: str | None
+) -> None:
+    await conn.execute(
+        "UPDATE users SET building = ?, unit = ?, phone = ?, "
+        "registered_at = COALESCE(registered_at, ?) WHERE user_id = ?",
+        (building, unit, phone, now_iso(), user_id),
+    )

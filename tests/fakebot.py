@@ -1,0 +1,649 @@
+"""A fake Telegram Bot API server for end-to-end tests of the bot (python-telegram-bot 22)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+T = TypeVar("T")
+
+# Free-text form fields; everything else PTB sends JSON-encoded ("123" here must stay a str).
+_TEXT_KEYS = {"text", "caption", "parse_mode", "callback_query_id", "url", "photo", "title"}
+_TEXT_KEYS |= {"description", "short_description", "name", "action", "inline_message_id"}
+_TEXT_KEYS |= {"file_id", "document", "sticker", "phone_number", "first_name", "last_name"}
+_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+_HTML_TAGS |= {"span", "tg-spoiler", "tg-emoji", "blockquote"}
+_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)?[^<>]*>|<")
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are"
+    " exactly the same as a current content and reply markup of the message"
+)
+_INJECTED = {
+    429: "Too Many Requests: retry after 1",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    400: "Bad Request: injected",
+    403: "Forbidden: bot was blocked by the user",
+}
+
+
+class _ApiError(Exception):
+    """An error answer of the Bot API."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        super().__init__(description)
+        self.body: JSON = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            self.body["parameters"] = parameters
+
+
+@dataclass
+class Button:
+    """One inline keyboard button as the bot sent it."""
+
+    text: str
+    callback_data: str | None
+    url: str | None
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent, with edits applied (current state)."""
+
+    chat_id: int
+    message_id: int
+    text: str | None
+    photo: str | None
+    reply_markup: dict[str, Any] | None
+    edits: int
+    method: str
+    parse_mode: str | None
+    date: int = field(default_factory=lambda: int(time.time()))
+    deleted: bool = False
+
+    @property
+    def plain(self) -> str:
+        """The text with HTML tags stripped and entities unescaped."""
+        return _plain(self.text or "")
+
+    @property
+    def buttons(self) -> list[Button]:
+        """Flattened inline keyboard buttons, [] if none."""
+        rows = (self.reply_markup or {}).get("inline_keyboard") or []
+        return [Button(b["text"], b.get("callback_data"), b.get("url")) for r in rows for b in r]
+
+    def button(self, text_part: str) -> Button:
+        """The first inline button whose text contains text_part."""
+        for b in self.buttons:
+            if text_part in b.text:
+                return b
+        raise AssertionError(f"no button with {text_part!r} in {[b.text for b in self.buttons]}")
+
+    @property
+    def keyboard(self) -> list[str]:
+        """Flattened reply-keyboard button texts, [] for other markups."""
+        rows = (self.reply_markup or {}).get("keyboard") or []
+        return [b if isinstance(b, str) else b["text"] for r in rows for b in r]
+
+    def contains(self, part: str) -> bool:
+        """Whether the raw or the tag-stripped text contains part."""
+        return part in (self.text or "") or part in self.plain
+
+
+@dataclass
+class FakeGroup:
+    """A supergroup the fake users can write in."""
+
+    id: int
+    title: str
+
+
+class FakeUser:
+    """A Telegram user; every action queues one update for getUpdates."""
+
+    def __init__(
+        self,
+        api: FakeBotApi,
+        user_id: int,
+        first_name: str,
+        lang: str | None,
+        username: str | None,
+    ) -> None:
+        self._api, self.id, self.first_name = api, user_id, first_name
+        self.language_code, self.username = lang, username
+
+    def as_dict(self) -> JSON:
+        """The Telegram User object."""
+        user: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        optional = {"language_code": self.language_code, "username": self.username}
+        return user | {k: v for k, v in optional.items() if v}
+
+    def _message(self, chat: FakeGroup | None, **content: Any) -> JSON:
+        chat_dict = self._api._chat(chat.id if chat else self.id)
+        msg: JSON = {"message_id": next(self._api._message_ids), "date": int(time.time())}
+        msg |= {"chat": chat_dict, "from": self.as_dict(), **content}
+        self._api._push_update({"message": msg})
+        return msg
+
+    def send(self, text: str, chat: FakeGroup | None = None) -> JSON:
+        """A text message; a leading /command gets its bot_command entity."""
+        if not text.startswith("/"):
+            return self._message(chat, text=text)
+        entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+        return self._message(chat, text=text, entities=[entity])
+
+    def send_photo(
+        self, file_id: str | None = None, caption: str | None = None, chat: FakeGroup | None = None
+    ) -> JSON:
+        """A photo in two sizes; the large one carries file_id."""
+        n = next(self._api._file_ids)
+        large = file_id or f"AgAD-photo-{n}"
+        photo = [
+            {"file_id": f"{large}-s", "file_unique_id": f"s{n}", "width": 90, "height": 67},
+            {"file_id": large, "file_unique_id": f"l{n}", "width": 1280, "height": 960},
+        ]
+        extra = {} if caption is None else {"caption": caption}
+        return self._message(chat, photo=photo, **extra)
+
+    def send_contact(self, phone: str, user_id: int | None = None) -> JSON:
+        """A shared contact, by default the user's own."""
+        uid = self.id if user_id is None else user_id
+        contact = {"phone_number": phone, "first_name": self.first_name, "user_id": uid}
+        return self._message(None, contact=contact)
+
+    def send_sticker(self) -> JSON:
+        """A regular sticker."""
+        n = next(self._api._file_ids)
+        sticker: JSON = {"file_id": f"CAAD-{n}", "file_unique_id": f"st{n}", "type": "regular"}
+        sticker |= {"width": 512, "height": 512, "is_animated": False, "is_video": False}
+        return self._message(None, sticker=sticker)
+
+    def press(self, message: SentMessage, button_text: str) -> str:
+        """Press the inline button whose text contains button_text; returns the query id."""
+        button = message.button(button_text)
+        if button.callback_data is None:
+            raise AssertionError(f"button {button.text!r} has no callback_data")
+        return self.press_data(message, button.callback_data)
+
+    def press_data(self, message: SentMessage, data: str) -> str:
+        """A callback query with arbitrary data, as if from a forged button."""
+        current = self._api._find(message.chat_id, message.message_id) or message
+        query_id = str(next(self._api._query_ids))
+        self._api._open_queries.add(query_id)
+        query = {"id": query_id, "from": self.as_dict(), "data": data}
+        query |= {
+            "message": self._api._message_dict(current),
+            "chat_instance": f"ci{current.chat_id}",
+        }
+        self._api._push_update({"callback_query": query})
+        return query_id
+
+
+class FakeBotApi:
+    """An aiohttp server speaking enough of the Bot API for PTB's Application."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        bot_id: int = 123456,
+        bot_username: str = "community_test_bot",
+    ) -> None:
+        self.token, self.bot_id, self.bot_username = token, bot_id, bot_username
+        self.base_url = self.base_file_url = ""
+        self.calls: list[tuple[str, JSON]] = []
+        self.answers: dict[str, JSON] = {}
+        self.commands: dict[str, list[JSON]] = {}  # json [scope, language_code] -> commands
+        self._messages: dict[int, list[SentMessage]] = {}
+        self._users: dict[int, FakeUser] = {}
+        self._groups: dict[int, FakeGroup] = {}
+        self._updates: list[JSON] = []
+        self._update_ids, self._message_ids = itertools.count(1), itertools.count(1)
+        self._file_ids, self._query_ids = itertools.count(1), itertools.count(1001)
+        self._delivered = 0  # highest update_id handed out by getUpdates
+        self._open_queries: set[str] = set()
+        self._failures: list[tuple[str, int | None, list[int]]] = []
+        self._forbidden: set[int] = set()
+        self._migrated: dict[int, int] = {}
+        self._changed = asyncio.Event()
+        self._last_activity = time.monotonic()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        bot_info = {"can_join_groups": True, "can_read_all_group_messages": False}
+        full_chat_info = {"accent_color_id": 0, "max_reaction_count": 11}  # required by PTB
+        self._methods: dict[str, Callable[[JSON], Any]] = {
+            "getme": lambda p: self._bot_user() | bot_info | {"supports_inline_queries": False},
+            "getwebhookinfo": lambda p: (
+                {"url": "", "has_custom_certificate": False}
+                | {"pending_update_count": len(self._updates)}
+            ),
+            "setmycommands": lambda p: self._set_commands(p, p.get("commands") or []),
+            "deletemycommands": lambda p: self._set_commands(p, []),
+            "getmycommands": lambda p: self.commands.get(_scope_key(p), []),
+            "getchat": lambda p: self._chat(_as_int(p.get("chat_id")) or 0) | full_chat_info,
+            "sendmessage": self._send,
+            "sendphoto": self._send,
+            "editmessagetext": lambda p: self._edit(p, "text"),
+            "editmessagecaption": lambda p: self._edit(p, "caption"),
+            "editmessagereplymarkup": lambda p: self._edit(p, None),
+            "answercallbackquery": self._answer,
+            "deletemessage": self._delete,
+        }
+
+    async def start(self) -> None:
+        """Start listening on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        # Cancel handlers whose client went away: PTB abandons its long poll on stop.
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+
+    async def stop(self) -> None:
+        """Wake pending long polls and shut the server down."""
+        self._closing = True
+        self._pulse()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeBotApi:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None = "en",
+        username: str | None = None,
+    ) -> FakeUser:
+        """A user who can talk to the bot (private chat id == user id)."""
+        self._users[user_id] = FakeUser(self, user_id, first_name, language_code, username)
+        return self._users[user_id]
+
+    def group(self, chat_id: int, title: str) -> FakeGroup:
+        """A supergroup; chat_id must be negative."""
+        assert chat_id < 0, "group chat ids are negative"
+        self._groups[chat_id] = FakeGroup(chat_id, title)
+        return self._groups[chat_id]
+
+    def messages(self, chat_id: int) -> list[SentMessage]:
+        """Messages the bot sent to chat_id, in send order (deleted ones included)."""
+        return list(self._messages.get(chat_id, []))
+
+    def last_message(self, chat_id: int) -> SentMessage:
+        """The latest message the bot sent to chat_id."""
+        if not self._messages.get(chat_id):
+            raise AssertionError(f"the bot sent nothing to chat {chat_id}")
+        return self._messages[chat_id][-1]
+
+    def count_sends(self, chat_id: int) -> int:
+        """Successful sendMessage/sendPhoto calls to chat_id."""
+        return len(self._messages.get(chat_id, []))
+
+    async def wait_for_message(
+        self,
+        chat_id: int,
+        contains: str | None = None,
+        *,
+        after: int = 0,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> SentMessage:
+        """The first message with message_id > after (containing `contains`), waiting for it."""
+
+        def newer() -> list[SentMessage]:
+            return [m for m in self._messages.get(chat_id, []) if m.message_id > after]
+
+        return await self._wait_or_fail(
+            lambda: next((m for m in newer() if contains is None or m.contains(contains)), None),
+            timeout,
+            lambda: f"chat {chat_id} got no {contains!r}, only {[m.text for m in newer()]}",
+        )
+
+    async def wait_for_edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        contains: str,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> SentMessage:
+        """Wait until that message's current text contains `contains`."""
+
+        def find() -> SentMessage | None:
+            msg = self._find(chat_id, message_id)
+            return msg if msg is not None and msg.contains(contains) else None
+
+        def describe() -> str:
+            msg = self._find(chat_id, message_id)
+            return f"{chat_id}/{message_id} lacks {contains!r}: {msg.text if msg else None!r}"
+
+        return await self._wait_or_fail(find, timeout, describe)
+
+    async def wait_for_answer(self, callback_query_id: str, *, timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
+        """The answerCallbackQuery params for that query, waiting for them."""
+        return await self._wait_or_fail(
+            lambda: self.answers.get(callback_query_id),
+            timeout,
+            lambda: f"callback query {callback_query_id} was not answered",
+        )
+
+    async def wait_idle(self, seconds: float = 0.3, *, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until all updates were fetched and no API call arrived for `seconds`."""
+        deadline = time.monotonic() + timeout
+        while (now := time.monotonic()) < deadline:
+            pending = bool(self._updates) and self._updates[-1]["update_id"] > self._delivered
+            quiet = now - self._last_activity
+            if not pending and quiet >= seconds:
+                return
+            await self._wait(lambda: None, min(deadline - now, max(seconds - quiet, 0.01)))
+        raise AssertionError(f"the bot was still busy after {timeout}s")
+
+    def fail_next(self, method: str, chat_id: int | None, responses: list[int]) -> None:
+        """Make the next len(responses) calls of method (to chat_id) fail with these codes."""
+        self._failures.append((method.lower(), chat_id, list(responses)))
+
+    def forbid(self, chat_id: int) -> None:
+        """Answer 403 to every send/edit to chat_id, as before the user pressed Start."""
+        self._forbidden.add(chat_id)
+
+    def allow(self, chat_id: int) -> None:
+        """Undo forbid()."""
+        self._forbidden.discard(chat_id)
+
+    def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Answer sends to old_chat_id with a migrate_to_chat_id error."""
+        self._migrated[old_chat_id] = new_chat_id
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _pulse(self) -> None:
+        """Wake every waiter so it re-checks its condition (callable from sync code)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait(self, find: Callable[[], T | None], within: float) -> T | None:
+        """Re-evaluate find() on every change until it returns a value or time runs out."""
+        deadline = time.monotonic() + within
+        while (result := find()) is None and not self._closing:
+            try:
+                await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                return find()
+        return result
+
+    async def _wait_or_fail(
+        self, find: Callable[[], T | None], within: float, describe: Callable[[], str]
+    ) -> T:
+        """Like _wait, but a timeout is a test failure explained by describe()."""
+        if (result := await self._wait(find, within)) is None:
+            raise AssertionError(f"{describe()} (waited {within}s)")
+        return result
+
+    def _push_update(self, content: JSON) -> None:
+        self._updates.append({"update_id": next(self._update_ids), **content})
+        self._touch()
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+        self._pulse()
+
+    def _find(self, chat_id: int | None, message_id: int | None) -> SentMessage | None:
+        msgs = self._messages.get(chat_id or 0, [])
+        return next((m for m in msgs if m.message_id == message_id and not m.deleted), None)
+
+    def _bot_user(self) -> JSON:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Test Bot",
+            "username": self.bot_username,
+        }
+
+    def _chat(self, chat_id: int) -> JSON:
+        if chat_id < 0:
+            title = self._groups[chat_id].title if chat_id in self._groups else "Group"
+            return {"id": chat_id, "type": "supergroup", "title": title}
+        user = self._users.get(chat_id)
+        chat = {
+            "id": chat_id,
+            "type": "private",
+            "first_name": user.first_name if user else "User",
+        }
+        return chat | ({"username": user.username} if user and user.username else {})
+
+    def _message_dict(self, msg: SentMessage) -> JSON:
+        data: JSON = {"message_id": msg.message_id, "date": msg.date, "from": self._bot_user()}
+        data["chat"] = self._chat(msg.chat_id)
+        if msg.method == "sendPhoto":
+            size = {"file_id": msg.photo, "file_unique_id": f"u{msg.message_id}"}
+            data["photo"] = [size | {"width": 1280, "height": 960}]
+            data |= {"caption": msg.text} if msg.text is not None else {}
+        else:
+            data["text"] = msg.text or ""
+        if msg.edits:
+            data["edit_date"] = int(time.time())
+        # Message.reply_markup is always an inline keyboard; reply keyboards are not echoed.
+        if _inline(msg.reply_markup):
+            data["reply_markup"] = msg.reply_markup
+        return data
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method, params = request.match_info["method"], await _read_params(request)
+        self.calls.append((method, params))
+        if method.lower() != "getupdates":
+            self._touch()
+        try:
+            if request.match_info["token"] != self.token:
+                raise _ApiError(401, "Unauthorized")
+            self._check_chat(method.lower(), _as_int(params.get("chat_id")))
+            if method.lower() == "getupdates":
+                result: Any = await self._get_updates(params)
+            else:
+                result = self._methods.get(method.lower(), lambda p: True)(params)
+        except _ApiError as exc:
+            return web.json_response(exc.body, status=exc.body["error_code"])
+        return web.json_response({"ok": True, "result": result})
+
+    def _check_chat(self, method: str, chat_id: int | None) -> None:
+        """Raise injected failures, then forbidden chats and migrated groups."""
+        for i, (name, chat, codes) in enumerate(self._failures):
+            if name == method and chat in (None, chat_id):
+                code = codes.pop(0)
+                if not codes:
+                    del self._failures[i]
+                retry = {"retry_after": 1} if code == 429 else None
+                raise _ApiError(code, _INJECTED.get(code, f"Error {code}"), retry)
+        if chat_id is None or not method.startswith(("send", "edit", "copy", "forward")):
+            return
+        if chat_id in self._forbidden:
+            raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        if chat_id in self._migrated:
+            raise _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = _as_int(params.get("offset")) or 0
+        if offset < 0:
+            self._updates = self._updates[offset:]
+        elif offset:  # a given offset confirms, and so drops, all older updates
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        await self._wait(lambda: self._updates or None, float(params.get("timeout") or 0))
+        batch = self._updates[: _as_int(params.get("limit")) or 100]
+        if batch:
+            self._delivered = max(self._delivered, batch[-1]["update_id"])
+            self._touch()
+        return batch
+
+    def _send(self, params: JSON) -> JSON:
+        chat_id = _as_int(params.get("chat_id"))
+        if chat_id is None:
+            raise _ApiError(400, "Bad Request: chat not found")
+        markup = _checked_markup(params.get("reply_markup"))
+        method = "sendPhoto" if "photo" in params else "sendMessage"
+        text = params.get("caption" if method == "sendPhoto" else "text")
+        if method == "sendMessage" and not text:
+            raise _ApiError(400, "Bad Request: message text is empty")
+        _check_text(text, params.get("parse_mode"), 1024 if method == "sendPhoto" else 4096)
+        msg = SentMessage(
+            chat_id=chat_id,
+            message_id=next(self._message_ids),
+            text=text,
+            photo=params.get("photo"),
+            reply_markup=markup,
+            edits=0,
+            method=method,
+            parse_mode=params.get("parse_mode"),
+        )
+        self._messages.setdefault(chat_id, []).append(msg)
+        self._pulse()
+        return self._message_dict(msg)
+
+    def _edit(self, params: JSON, field: str | None) -> JSON:
+        msg = self._find(_as_int(params.get("chat_id")), _as_int(params.get("message_id")))
+        if msg is None:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        markup = _checked_markup(params.get("reply_markup"))
+        text, parse_mode = msg.text, msg.parse_mode
+        if field is not None:
+            if (field == "caption") != (msg.method == "sendPhoto"):
+                raise _ApiError(400, f"Bad Request: there is no {field} in the message to edit")
+            text, parse_mode = params.get(field), params.get("parse_mode")
+            _check_text(text, parse_mode, 1024 if field == "caption" else 4096)
+        if text == msg.text and markup == _inline(msg.reply_markup):
+            raise _ApiError(400, _NOT_MODIFIED)
+        msg.text, msg.parse_mode, msg.edits = text, parse_mode, msg.edits + 1
+        # Like Telegram, an edit without reply_markup drops the inline keyboard.
+        if markup is not None or _inline(msg.reply_markup):
+            msg.reply_markup = markup
+        self._pulse()
+        return self._message_dict(msg)
+
+    def _answer(self, params: JSON) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self._open_queries:  # unknown, or answered twice
+            raise _ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired "
+                "or query ID is invalid",
+            )
+        self._open_queries.discard(query_id)
+        self.answers[query_id] = {k: v for k, v in params.items() if k != "callback_query_id"}
+        self._pulse()
+        return True
+
+    def _delete(self, params: JSON) -> bool:
+        msg = self._find(_as_int(params.get("chat_id")), _as_int(params.get("message_id")))
+        if msg is None:
+            raise _ApiError(400, "Bad Request: message to delete not found")
+        msg.deleted = True
+        self._pulse()
+        return True
+
+    def _set_commands(self, params: JSON, commands: list[JSON]) -> bool:
+        self.commands[_scope_key(params)] = commands
+        return True
+
+
+async def _read_params(request: web.Request) -> JSON:
+    """Merge query, JSON, urlencoded and multipart parameters into one dict."""
+    params: JSON = {k: _decode(k, v) for k, v in request.query.items()}
+    if request.content_type == "application/json":
+        body = await request.read()
+        return params | (json.loads(body) if body else {})
+    for key, value in (await request.post()).items():
+        if isinstance(value, web.FileField):
+            params[key] = f"uploaded:{value.filename}"
+        else:
+            params[key] = _decode(key, str(value))
+    return params
+
+
+def _decode(key: str, value: str) -> Any:
+    """Undo PTB's JSON encoding of non-string fields (numbers, bools, markups)."""
+    if key in _TEXT_KEYS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _scope_key(params: JSON) -> str:
+    return json.dumps([params.get("scope") or {"type": "default"}, params.get("language_code")])
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+def _inline(markup: JSON | None) -> JSON | None:
+    return markup if markup and markup.get("inline_keyboard") else None
+
+
+def _checked_markup(markup: Any) -> JSON | None:
+    """Normalise an empty inline keyboard to None; reject bad callback data like Telegram."""
+    if not isinstance(markup, dict):
+        return None
+    for button in (b for row in markup.get("inline_keyboard", []) for b in row):
+        if "callback_data" in button and not 1 <= len(button["callback_data"].encode()) <= 64:
+            raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return _inline(markup) if "inline_keyboard" in markup else markup
+
+
+def _check_text(text: str | None, parse_mode: str | None, limit: int) -> None:
+    """Reject too long texts and HTML that Telegram could not parse."""
+    if text is None:
+        return
+    is_html = (parse_mode or "").upper() == "HTML"
+    if len(_plain(text) if is_html else text) > limit:
+        what = "message caption" if limit == 1024 else "message"
+        raise _ApiError(400, f"Bad Request: {what} is too long")
+    if not is_html:
+        return
+    stack: list[str] = []
+    for match in _HTML_TOKEN.finditer(text):
+        closing, tag = match.group(1), (match.group(2) or "").lower()
+        where = f"at byte offset {len(text[: match.start()].encode())}"
+        if not closing and tag in _HTML_TAGS and match.group(0) != "<":
+            stack.append(tag)
+        elif closing and stack and stack[-1] == tag:
+            stack.pop()
+        else:
+            error = "Unmatched end tag" if closing else f'Unsupported start tag "{tag}"'
+            raise _ApiError(400, f"Bad Request: can't parse entities: {error} {where}")
+    if stack:
+        raise _ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag "
+            f'corresponding to start tag "{stack[-1]}"',
+        )
