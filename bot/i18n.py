@@ -62,10 +62,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "lang.set": ("已切换为中文。", "Language set to English."),
     # --- registration ---
     "reg.welcome": (
-        "欢迎使用{community}服务机器人!先花一分钟登记,网格员才知道去哪里为您服务。\n"
-        "请选择您住的楼栋:",
+        "欢迎使用{community}服务机器人!先花一分钟登记,网格员才知道去哪里为您服务。",
         "Welcome to the {community} service bot! Register once (a minute) so workers know "
-        "where to come.\nWhich building do you live in?",
+        "where to come.",
     ),
     "reg.first": (
         "报修前请先登记一次(楼栋和房号)。",

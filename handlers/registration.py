@@ -54,20 +54,22 @@ async def start_registration(
     dialog = await context.services.people.save_dialog(
         user_id, FLOW, Step.BUILDING, {"then": then}
     )
-    lang = lang_of(context)
+    intro = None
     if welcome:
         key = "reg.first" if then else "reg.welcome"
-        await say(context, user_id, t(lang, key, community=context.settings.community.name))
-    await prompt(context, dialog)
+        intro = t(lang_of(context), key, community=context.settings.community.name)
+    await prompt(context, dialog, intro)
 
 
-async def prompt(context: BotContext, dialog: Dialog) -> None:
+async def prompt(context: BotContext, dialog: Dialog, intro: str | None = None) -> None:
     """Ask the question of the registration step the resident is on."""
     lang = lang_of(context)
     uid = dialog.user_id
     step = Step(dialog.step)
     if step is Step.BUILDING:
-        await say(context, uid, t(lang, "reg.ask_building"), building_buttons(context))
+        question = t(lang, "reg.ask_building")
+        text = f"{intro}\n\n{question}" if intro else question
+        await say(context, uid, text, building_buttons(context))
     elif step is Step.UNIT:
         await say(context, uid, t(lang, "reg.ask_unit", building=dialog.data["building"]))
     elif step is Step.PHONE:

@@ -354,9 +354,7 @@ async def on_request_button(update: Update, context: BotContext) -> None:
             await say(context, actor.user_id, t(lang, "error.stale_button"))
             return
         sure = [[Button(t(lang, "cancel.yes"), Callback(Verb.CANCEL_REQUEST_SURE, mine.id))]]
-        await say(
-            context, actor.user_id, t(lang, "cancel.sure", number=render.number(request)), sure
-        )
+        await say(context, actor.user_id, t(lang, "cancel.sure", number=render.number(mine)), sure)
         return
     if data.verb is Verb.CANCEL_REQUEST_SURE:
         outcome = await repairs.cancel(actor, data.arg)

@@ -1,0 +1,146 @@
+"""Shared fixtures: a test community, the fake Bot API server and the real bot against it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# RetryAfter.retry_after as a timedelta: PTB warns on every RetryAfter otherwise.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Settings
+from tests.fakebot import FakeBotApi
+
+GROUP_A = -100111
+GROUP_B = -100222
+ADMIN_CHAT = -100900
+ADMIN = 900
+WORKER_A1, WORKER_A2, WORKER_B = 201, 202, 301
+LONE_WORKER = 401  # grid C has no group
+
+
+def community(db_path: Path, base_url: str = "http://127.0.0.1:1/bot", **over: Any) -> Settings:
+    """Grid A (buildings 1, 2; two workers), grid B (building 3; one worker), grid C (building
+    4; a worker but no group) and grid D (building 5; nobody)."""
+    data: dict[str, Any] = {
+        "community": {"name": "Nanning St.", "duplicate_window_days": 7},
+        "database": {"path": str(db_path)},
+        "telegram": {
+            "token": "123456:TEST-TOKEN",
+            "api_base_url": base_url,
+            "api_file_url": base_url.replace("/bot", "/file/bot"),
+            "poll_timeout_seconds": 1,
+        },
+        "outbox": {
+            "poll_seconds": 0.2,
+            "per_chat_interval_seconds": 0.05,
+            "backoff_base_seconds": 0.2,
+        },
+        "admins": [ADMIN],
+        "admin_chat_id": ADMIN_CHAT,
+        "grids": [
+            {
+                "id": "A",
+                "name": "Grid A",
+                "buildings": ["1", "2"],
+                "group_chat_id": GROUP_A,
+                "workers": [WORKER_A1, WORKER_A2],
+            },
+            {
+                "id": "B",
+                "name": "Grid B",
+                "buildings": ["3"],
+                "group_chat_id": GROUP_B,
+                "workers": [WORKER_B],
+            },
+            {"id": "C", "name": "Grid C", "buildings": ["4"], "workers": [LONE_WORKER]},
+            {"id": "D", "name": "Grid D", "buildings": ["5"]},
+        ],
+        "categories": [
+            {
+                "id": "water",
+                "name_zh": "水管",
+                "name_en": "Plumbing",
+                "claim_hours": 2,
+                "resolve_hours": 24,
+            },
+            {
+                "id": "light",
+                "name_zh": "照明",
+                "name_en": "Lights",
+                "claim_hours": 4,
+                "resolve_hours": 48,
+            },
+        ],
+    }
+    for key, value in over.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    return Settings(**data)
+
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class RunningBot:
+    """The real Application, started the way run_polling starts it, and stoppable mid-way."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: App | None = None
+
+    async def start(self) -> App:
+        app = build_application(self.settings)
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        self.app = app
+        return app
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+    async def restart(self) -> App:
+        await self.stop()
+        return await self.start()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path: Path, server: FakeBotApi) -> Settings:
+    return community(tmp_path / "bot.sqlite3", server.base_url)
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[RunningBot]:
+    running = RunningBot(settings)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
