@@ -28,6 +28,12 @@ LONE_WORKER = 401  # grid C has no group
 
 
 def community(db_path: Path, base_url: str = "http://127.0.0.1:1/bot", **over: Any) -> Settings:
+    return Settings(**community_data(db_path, base_url, **over))
+
+
+def community_data(
+    db_path: Path, base_url: str = "http://127.0.0.1:1/bot", **over: Any
+) -> dict[str, Any]:
     """Grid A (buildings 1, 2; two workers), grid B (building 3; one worker), grid C (building
     4; a worker but no group) and grid D (building 5; nobody)."""
     data: dict[str, Any] = {
@@ -83,7 +89,7 @@ def community(db_path: Path, base_url: str = "http://127.0.0.1:1/bot", **over: A
     }
     for key, value in over.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
-    return Settings(**data)
+    return data
 
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from tests.conftest import (
     ADMIN_CHAT,

@@ -1,0 +1,36 @@
+# make run: set up and start the bot (config.toml, SQLite). make test: set up, lint, type-check, test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+config.toml:
+	cp config.example.toml config.toml
+	@echo "Created config.toml from config.example.toml: edit it (grids, workers, admins)."
+
+run: $(STAMP) config.toml
+	$(BIN)/python -m bot --config config.toml
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.outbox
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
