@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from tests.conftest import (
     ADMIN_CHAT,
     GROUP_A,
@@ -149,7 +148,7 @@ async def test_not_fixed_reopens_and_can_be_claimed_again(
     # The old worker's Resolved button no longer applies; anyone in the grid may claim.
     stale = await server.wait_for_answer(a1.press(details, "Resolved"))
     assert "no longer applies" in str(stale["text"]) or "Only the worker" in str(stale["text"])
-    assert (await _claim(server, a2, reopened))["text"].startswith("You claimed R-0001")  # type: ignore[union-attr]
+    assert str((await _claim(server, a2, reopened))["text"]).startswith("You claimed R-0001")
     await server.wait_for_edit(GROUP_A, card.message_id, "Li A2 已于")
 
 
