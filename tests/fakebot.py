@@ -208,6 +208,7 @@ class FakeBotApi:
         self._users: dict[int, FakeUser] = {}
         self._groups: dict[int, FakeGroup] = {}
         self._updates: list[JSON] = []
+        self._history: list[JSON] = []
         self._update_ids, self._message_ids = itertools.count(1), itertools.count(1)
         self._file_ids, self._query_ids = itertools.count(1), itertools.count(1001)
         self._delivered = 0  # highest update_id handed out by getUpdates
@@ -400,7 +401,20 @@ class FakeBotApi:
         return result
 
     def _push_update(self, content: JSON) -> None:
-        self._updates.append({"update_id": next(self._update_ids), **content})
+        update = {"update_id": next(self._update_ids), **content}
+        self._updates.append(update)
+        self._history.append(update)
+        self._touch()
+
+    def last_update(self) -> JSON:
+        """The update most recently queued by a FakeUser."""
+        return self._history[-1]
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an already confirmed update again, as Telegram does for a bot that stopped
+        before confirming it."""
+        update = next(u for u in self._history if u["update_id"] == update_id)
+        self._updates = sorted([*self._updates, dict(update)], key=lambda u: u["update_id"])
         self._touch()
 
     def _touch(self) -> None:

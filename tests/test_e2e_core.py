@@ -228,3 +228,28 @@ async def test_routing_without_group_and_without_workers(
     await file_report(server, carol, "Lights", "5", "Garden lamp broken")
     admin_card = await server.wait_for_message(ADMIN_CHAT, "R-0002")
     assert "没有网格员" in admin_card.plain
+
+
+async def test_a_redelivered_update_changes_nothing_twice(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    alice = server.user(ALICE, "Alice")
+    a1 = server.user(WORKER_A1, "Wang A1")
+    await register(server, alice, "1", "2-301")
+    await file_report(server, alice, "Plumbing", "1", "Pipe noise at night")
+    card = await server.wait_for_message(GROUP_A, "R-0001")
+    a1.press(card, "认领")
+    claim_update = server.last_update()["update_id"]
+    await server.wait_for_message(ALICE, "was claimed by")
+    await server.wait_idle(0.3)
+    sent_before = {chat: server.count_sends(chat) for chat in (ALICE, GROUP_A, WORKER_A1)}
+    answers_before = sum(method == "answerCallbackQuery" for method, _ in server.calls)
+
+    # The bot stops before Telegram got the confirmation; the claim arrives again.
+    await bot.stop()
+    server.redeliver(claim_update)
+    await bot.start()
+    await server.wait_idle(0.5)
+    assert {chat: server.count_sends(chat) for chat in sent_before} == sent_before
+    answers = sum(method == "answerCallbackQuery" for method, _ in server.calls)
+    assert answers == answers_before  # not even answered again: it was skipped
