@@ -104,7 +104,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # The database is the truth; these jobs only tick. Delivery starts at once, which also
     # catches up on whatever was owed when the bot stopped.
     job_queue.run_repeating(
-        deliver, interval=settings.outbox.poll_seconds, first=0, name=OUTBOX_JOB
+        deliver,
+        interval=settings.outbox.poll_seconds,
+        first=0,
+        name=OUTBOX_JOB,
+        # A long delivery run (paced sends) must not make the scheduler warn at every tick;
+        # overlapping ticks return at once and make the running one go round again.
+        job_kwargs={"max_instances": 4, "coalesce": True},
     )
     job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
     for lang, commands in COMMANDS.items():

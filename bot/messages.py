@@ -57,7 +57,12 @@ def keyboard_dicts(buttons: Keyboard) -> list[list[dict[str, str]]]:
 
 
 async def enqueue(conn: aiosqlite.Connection, message: Outgoing) -> int:
-    """Add to the outbox inside the caller's transaction."""
+    """Add to the outbox inside the caller's transaction.
+
+    For a chat already known to refuse us the message waits, and its fallback goes out now.
+    """
+    if message.fallback is not None and await outbox.is_unreachable(conn, message.chat_id):
+        await enqueue(conn, message.fallback)
     return await outbox.enqueue(
         conn,
         chat_id=message.chat_id,

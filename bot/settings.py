@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 Language = Literal["zh", "en"]
 
 
-class CommunitySettings(BaseModel):
+class Section(BaseModel):
+    # A misspelt key must fail at start, not silently fall back to a default.
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommunitySettings(Section):
     name: str = "Community Service Center"
     timezone: str = "Asia/Shanghai"
     # Language of texts posted to group chats and the admin chat.
@@ -36,11 +41,11 @@ class CommunitySettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(Section):
     path: Path = Path("data/community.sqlite3")
 
 
-class TelegramSettings(BaseModel):
+class TelegramSettings(Section):
     token: SecretStr = SecretStr("")
     # Any Bot API-compatible server: Telegram's, a self-hosted telegram-bot-api, an emulator.
     api_base_url: str = "https://api.telegram.org/bot"
@@ -58,7 +63,7 @@ class TelegramSettings(BaseModel):
         return value
 
 
-class OutboxSettings(BaseModel):
+class OutboxSettings(Section):
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # Telegram allows about one message per second to one chat.
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
@@ -66,7 +71,7 @@ class OutboxSettings(BaseModel):
     backoff_max_seconds: float = Field(default=600.0, gt=0, le=86400)
 
 
-class Grid(BaseModel):
+class Grid(Section):
     id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1)
     buildings: list[str] = Field(min_length=1)
@@ -81,7 +86,7 @@ class Grid(BaseModel):
         return value
 
 
-class Category(BaseModel):
+class Category(Section):
     id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
     name_zh: str = Field(min_length=1, max_length=40)
     name_en: str = Field(min_length=1, max_length=40)

@@ -249,11 +249,6 @@ def test_unknown_section(tmp_path: Path) -> None:
     assert ("telegramm",) in _locs(error)
 
 
-@pytest.mark.xfail(
-    reason="bot/settings.py: extra='forbid' is set only on Settings; the nested models "
-    "(TelegramSettings, Grid, ...) use pydantic's default extra='ignore'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("section", "key"),
     [("telegram", "api_base_ulr"), ("community", "timezon"), ("outbox", "poll_second")],
@@ -265,9 +260,6 @@ def test_unknown_key_in_a_section(tmp_path: Path, section: str, key: str) -> Non
     assert (section, key) in _locs(error)
 
 
-@pytest.mark.xfail(
-    reason="bot/settings.py: Grid and Category do not forbid unknown keys", strict=True
-)
 def test_unknown_key_in_a_grid(tmp_path: Path) -> None:
     data = _base()
     data["grids"][1]["worker"] = [302]  # a typo of workers
