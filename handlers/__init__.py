@@ -94,8 +94,11 @@ async def error_handler(update: object, context: BotContext) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
-    lang = lang_of(context)
     try:
+        # An error handler gets a fresh context: look the person's language up again.
+        user = update.effective_user
+        person = await context.services.people.get(user.id) if user else None
+        lang = person.lang if person else pick_language(user.language_code if user else None)
         if update.callback_query is not None:
             await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
         elif update.effective_chat is not None and update.effective_chat.type == "private":
