@@ -26,3 +26,9 @@ async def mark(conn: aiosqlite.Connection, update_id: int) -> None:
 async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
     cur = await conn.execute("DELETE FROM processed_updates WHERE at < ?", (iso(before),))
     return cur.rowcount
+
+
+async def count(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("SELECT COUNT(*) FROM processed_updates") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
