@@ -130,6 +130,10 @@ class Deliverer:
                     await self._final(row, "unconfirmed", str(exc))
             except (NetworkError, TelegramError) as exc:
                 await self._retry(row, self._backoff(row), f"{type(exc).__name__}: {exc}")
+            except Exception as exc:
+                # Our bug, not Telegram's: keep the message and back off instead of spinning.
+                log.exception("outbox row %s could not be delivered", row.id)
+                await self._retry(row, self._backoff(row), f"{type(exc).__name__}: {exc}")
             else:
                 await self._done(row, card)
 

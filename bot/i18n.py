@@ -98,7 +98,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "登记完成,谢谢!需要报修时发 /report 或点下方按钮。",
         "You are registered, thank you! To report a repair send /report or use the button below.",
     ),
-    "reg.keyboard_removed": ("好的。", "OK."),
     "profile.show": (
         "您的登记信息:\n姓名:{name}\n楼栋:{building}\n房号:{unit}\n电话:{phone}\n语言:中文",
         "Your registration:\nName: {name}\nBuilding: {building}\nUnit: {unit}\n"
@@ -383,7 +382,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "status.cancelled": ("已取消", "cancelled"),
     "status.duplicate": ("已合并", "merged"),
     "event.filed": ("提交", "filed"),
-    "event.filed_for": ("由 {name} 代为提交", "filed on the resident's behalf by {name}"),
     "event.claim": ("{name} 认领", "claimed by {name}"),
     "event.hand_back": ("{name} 退回", "handed back by {name}"),
     "event.note": ("{name} 备注:{note}", "note from {name}: {note}"),
@@ -392,7 +390,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event.not_fixed": ("居民反馈未修好,重新打开", "reopened: not fixed"),
     "event.cancel": ("已取消", "cancelled"),
     "event.follow": ("另一位居民反映了同一问题", "another resident reported the same problem"),
-    "event.merge": ("合并到 {note}", "merged into {note}"),
 }
 
 

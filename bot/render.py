@@ -116,9 +116,7 @@ def event_line(settings: Settings, lang: str, event: Event) -> str:
     name = event.actor_name or "?"
     if event.action == "filed":
         body = t(lang, "event.filed")
-    elif event.action == "filed_for":
-        body = t(lang, "event.filed_for", name=name)
-    elif event.action in ("rate",):
+    elif event.action == "rate":
         body = t(lang, "event.rate", stars=event.note or "?")
     else:
         body = t(lang, f"event.{event.action}", name=name, note=event.note or "")

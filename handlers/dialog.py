@@ -84,13 +84,14 @@ class DialogRouter:
         user = update.effective_user
         message = update.effective_message
         assert user is not None and message is not None
-        dialog = await context.services.people.dialog(user.id)
-        if dialog is not None and dialog.flow in self._flows:
-            await self._flows[dialog.flow].on_input(update, context, dialog)
-            return
+        # A menu button is never an answer: "📝 Report a repair" is not a description.
         action = self._menu.get(message.text or "")
         if action is not None:
             await action(update, context)
+            return
+        dialog = await context.services.people.dialog(user.id)
+        if dialog is not None and dialog.flow in self._flows:
+            await self._flows[dialog.flow].on_input(update, context, dialog)
             return
         await say(context, user.id, t(lang_of(context), "unknown"))
 

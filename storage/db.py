@@ -98,15 +98,6 @@ class Database:
         async with self._lock:
             yield self._conn
 
-    async def backup(self, target: Path) -> None:
-        """A consistent copy of the live database (SQLite's online backup API)."""
-        async with self._lock:
-            dest = await aiosqlite.connect(str(target))
-            try:
-                await self._conn.backup(dest)
-            finally:
-                await dest.close()
-
 
 def _statements(sql: str) -> list[str]:
     # The migration files hold plain DDL, one statement per ';'.

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import iso, now_iso, parse_iso
+from storage.db import iso, now_iso
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,6 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> li
         (iso(now), limit),
     ) as cur:
         return [_row(row) for row in await cur.fetchall()]
-
-
-async def next_due_at(conn: aiosqlite.Connection) -> datetime | None:
-    async with conn.execute(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-    ) as cur:
-        row = await cur.fetchone()
-    return parse_iso(row[0]) if row and row[0] else None
 
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int) -> None:

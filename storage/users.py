@@ -38,15 +38,6 @@ async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
-async def get_many(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int, User]:
-    if not user_ids:
-        return {}
-    marks = ",".join("?" * len(user_ids))
-    async with conn.execute(f"SELECT * FROM users WHERE user_id IN ({marks})", user_ids) as cur:
-        rows = await cur.fetchall()
-    return {row["user_id"]: _user(row) for row in rows}
-
-
 async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str) -> User:
     """The user's row, created on first contact with their Telegram language; name kept fresh."""
     await conn.execute(

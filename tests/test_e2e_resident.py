@@ -64,6 +64,10 @@ async def test_bad_input_while_reporting_is_reasked_and_cancel_leaves_nothing(
     stale = await server.wait_for_answer(alice.press_data(ask, "v1:cat:0"))
     assert stale["text"] == "This button is no longer valid."
     await press_and_wait(server, alice, ask, "1", "Describe the problem")
+    # The menu buttons are never taken as an answer.
+    await say_and_wait(server, alice, "📋 My requests", "You have no requests yet")
+    await say_and_wait(server, alice, "📝 Report a repair", "let's continue")
+    await server.wait_for_message(ALICE, "Describe the problem", after=last_id(server, ALICE) - 1)
 
     last = last_id(server, ALICE)
     alice.send_photo("early.jpg")
