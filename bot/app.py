@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.context import BotContext, Services
 from bot.delivery import Deliverer
 from bot.people import People
-from bot.processor import PerChatUpdateProcessor
+from bot.processor import PerPersonUpdateProcessor
 from bot.repairs import Repairs
 from bot.settings import Settings
 from storage import updates
@@ -61,7 +61,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatUpdateProcessor(tg.concurrent_updates))
+        .concurrent_updates(PerPersonUpdateProcessor(tg.concurrent_updates))
         # Keeps the overall (30/s) and per-group (20/min) pace; retries are the outbox's job.
         .rate_limiter(AIORateLimiter(max_retries=0))
         .connection_pool_size(tg.connection_pool_size)

@@ -20,7 +20,7 @@ def _key(update: object) -> int | None:
     return None
 
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
+class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """A wizard must see a person's messages in order (PTB's concurrent mode does not keep
     order, its sequential mode handles one update at a time for everyone)."""
 
