@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     # RetryAfter.retry_after as a timedelta (PTB's future default; no deprecation warnings).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
 
+    url = settings.telegram.api_base_url
     try:
         application = build_application(settings)
         # Never drop pending updates: they are residents' reports.
@@ -77,7 +79,17 @@ def main(argv: list[str] | None = None) -> int:
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
             timeout=settings.telegram.poll_timeout_seconds,
+            # A Bot API server that is briefly away at start is waited for, a little.
+            bootstrap_retries=3,
         )
+    except InvalidToken:
+        print(
+            f"The Bot API at {url} refused the token: check it with @BotFather.", file=sys.stderr
+        )
+        return 2
+    except NetworkError as exc:
+        print(f"Cannot reach the Bot API at {url}: {exc}", file=sys.stderr)
+        return 1
     finally:
         lock.release()
     return 0
