@@ -143,6 +143,9 @@ class Deliverer:
         if row.kind == "edit_card":
             assert row.request_id is not None
             async with self._db.read() as conn:
+                if await outbox.superseded(conn, row):
+                    # The group's 20 messages a minute are better spent on the latest state.
+                    return None
                 card = await store.card(conn, row.request_id, row.chat_id)
             if card is None:
                 raise BadRequest("no card to edit: it was never posted")

@@ -84,6 +84,16 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> li
         return [_row(row) for row in await cur.fetchall()]
 
 
+async def superseded(conn: aiosqlite.Connection, row: OutboxRow) -> bool:
+    """A newer edit of the same card is waiting: this one need not be sent at all."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE kind = 'edit_card' AND request_id = ? AND chat_id = ? "
+        "AND status = 'pending' AND id > ? LIMIT 1",
+        (row.request_id, row.chat_id, row.id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def mark_sent(conn: aiosqlite.Connection, row_id: int) -> None:
     await conn.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "

@@ -483,3 +483,30 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
         assert still is not None and still.status == "claimed" and still.rating is None
     finally:
         await db.close()
+
+
+async def test_an_edit_of_a_card_is_superseded_by_a_newer_pending_one(db: Database) -> None:
+    request = await _insert(db)
+    async with db.transaction() as conn:
+        for text in ("claimed", "resolved"):
+            await outbox.enqueue(
+                conn,
+                chat_id=GROUP_A,
+                kind="edit_card",
+                text=text,
+                buttons=[],
+                request_id=request.id,
+            )
+        await outbox.enqueue(
+            conn, chat_id=GROUP_A, kind="edit_card", text="other", buttons=[], request_id=None
+        )
+    async with db.read() as conn:
+        (first,) = await outbox.due(conn, datetime.now(UTC) + timedelta(seconds=1))
+        assert first.text == "claimed"
+        assert await outbox.superseded(conn, first)
+    async with db.transaction() as conn:
+        await outbox.mark_sent(conn, first.id)
+    async with db.read() as conn:
+        (second,) = await outbox.due(conn, datetime.now(UTC) + timedelta(seconds=1))
+        assert second.text == "resolved"
+        assert not await outbox.superseded(conn, second)  # the newest edit of its card
