@@ -248,7 +248,8 @@ class Repairs:
                 )
             elif action is Action.NOT_FIXED:
                 group_lang = settings.community.group_language
-                for chat in await outbox.card_chats(conn, request.id):
+                card_chats = await outbox.card_chats(conn, request.id)
+                for chat in card_chats:
                     await enqueue(
                         conn,
                         Outgoing(
@@ -261,7 +262,8 @@ class Repairs:
                             ),
                         ),
                     )
-                if worker is not None:
+                # A worker whose private chat holds the card was just told there.
+                if worker is not None and worker not in card_chats:
                     lang = await self._lang(conn, worker)
                     await enqueue(
                         conn, Outgoing(worker, t(lang, "worker.reopened", number=number))
