@@ -54,9 +54,11 @@ class People:
 
     async def group_seen(self, chat_id: int) -> int:
         """A group wrote to us: deliver what was held for it (the bot was re-added)."""
-        async with self._db.transaction() as conn:
+        # Group updates are frequent and the group is nearly always reachable: read first.
+        async with self._db.read() as conn:
             if not await outbox.is_unreachable(conn, chat_id):
                 return 0
+        async with self._db.transaction() as conn:
             return await outbox.release_chat(conn, chat_id)
 
     async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:

@@ -37,7 +37,7 @@ MenuAction = Callable[[Update, BotContext], Awaitable[None]]
 class DialogRouter:
     def __init__(self, flows: list[Flow], menu: Mapping[str, MenuAction]) -> None:
         self._flows = {flow.name: flow for flow in flows}
-        # Reply-keyboard labels (in both languages) and what they do outside a wizard.
+        # Reply-keyboard labels (in both languages) and what they do, wizard or not.
         self._menu = menu
 
     def build_handlers(self) -> list[BaseHandler[Update, BotContext, None]]:
@@ -49,12 +49,14 @@ class DialogRouter:
 
     def input_handler(self) -> BaseHandler[Update, BotContext, None]:
         """Registered last in its group: any private message a wizard may be waiting for."""
+        # Only new messages: editing an old message must not answer today's question.
         return MessageHandler(
-            filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, self.on_input
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.PRIVATE
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL,
+            self.on_input,
         )
-
-    def flow(self, name: str) -> Flow:
-        return self._flows[name]
 
     async def cancel(self, update: Update, context: BotContext) -> None:
         """/cancel: drop whatever wizard is open; nothing half-filled is kept."""
