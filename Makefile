@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck hygiene bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# Only source belongs in git: a tracked virtualenv, database or cache fails the build.
+hygiene:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		tracked=$$(git ls-files -- '.venv' 'venv' '*.pyc' '*.sqlite3*' 'data/*' | head -5); \
+		if [ -n "$$tracked" ]; then \
+			echo "Build output or local data is tracked by git (git rm -r --cached it):"; \
+			echo "$$tracked"; exit 1; \
+		fi; \
+	fi
+
+test: hygiene lint typecheck
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
