@@ -20,12 +20,11 @@ from telegram import Bot
 from bot.delivery import Deliverer
 from bot.messages import Outgoing, enqueue
 from bot.repairs import Actor, Repairs, ReportDraft
-from bot.settings import OutboxSettings
 from storage import dialogs, users
 from storage.db import Database
 from storage.dialogs import Dialog
 from storage.updates import count as handled_updates
-from tests.conftest import WORKER_A1, RunningBot, community
+from tests.conftest import GROUP_A, WORKER_A1, RunningBot, community
 from tests.fakebot import FakeBotApi
 
 
@@ -46,7 +45,7 @@ async def use_cases(folder: Path, n: int) -> None:
     filed = time.perf_counter() - start
     start = time.perf_counter()
     for request_id in range(1, n + 1):
-        await repairs.claim(Actor(WORKER_A1, "W"), request_id)
+        await repairs.claim(Actor(WORKER_A1, "W"), request_id, GROUP_A, request_id)
     claimed = time.perf_counter() - start
     await db.close()
     print(f"file a report (request, event, card, notice): {n / filed:8.0f} /s")
@@ -63,7 +62,7 @@ async def delivery(folder: Path, chats: int, per_chat: int) -> None:
                     await enqueue(conn, Outgoing(10_000 + chat, f"notice {i}"))
         bot = Bot(server.token, base_url=server.base_url)
         await bot.initialize()
-        settings = OutboxSettings(per_chat_interval_seconds=0)
+        settings = community(folder / "unused.sqlite3", outbox={"per_chat_interval_seconds": 0})
         deliverer = Deliverer(db, bot, settings)
         start = time.perf_counter()
         sent = await deliverer.run()

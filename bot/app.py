@@ -16,7 +16,6 @@ from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.repairs import Repairs
 from bot.settings import Settings
-from storage import updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ COMMANDS = {
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application wired to our handlers; the database opens in post_init."""
-    from handlers import build_handlers, error_handler
+    from handlers import build_handlers, error_handler, too_fast
 
     tg = settings.telegram
     application = (
@@ -61,10 +60,23 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerPersonUpdateProcessor(tg.concurrent_updates))
+        .concurrent_updates(
+            PerPersonUpdateProcessor(tg.concurrent_updates, tg.max_waiting_per_person, too_fast)
+        )
         # Keeps the overall (30/s) and per-group (20/min) pace; retries are the outbox's job.
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.outbox.messages_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.outbox.group_messages,
+                group_time_period=settings.outbox.group_period_seconds,
+                max_retries=0,
+            )
+        )
         .connection_pool_size(tg.connection_pool_size)
+        .connect_timeout(tg.request_timeout_seconds)
+        .read_timeout(tg.request_timeout_seconds)
+        .write_timeout(tg.request_timeout_seconds)
         .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -82,7 +94,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     settings: Settings = application.bot_data["settings"]
     db = await Database.open(settings.database.path)
-    deliverer = Deliverer(db, application.bot, settings.outbox)
+    deliverer = Deliverer(db, application.bot, settings)
     job_queue = application.job_queue
     assert job_queue is not None, "install python-telegram-bot[job-queue]"
 
@@ -126,8 +138,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 async def _prune(context: BotContext) -> None:
     """Forget handled update ids after two days; Telegram keeps updates for one."""
-    async with context.services.db.transaction() as conn:
-        await updates.prune(conn, datetime.now(UTC) - timedelta(days=2))
+    await context.services.people.prune(datetime.now(UTC) - timedelta(days=2))
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

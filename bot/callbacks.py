@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, unique
 
 VERSION = "v1"
 MAX_BYTES = 64
 
 
+@unique
 class Verb(StrEnum):
     # request card and worker's private buttons
     CLAIM = "claim"
@@ -25,22 +26,41 @@ class Verb(StrEnum):
     NOT_FIXED = "nfix"
     CANCEL_REQUEST = "cxl"
     CANCEL_REQUEST_SURE = "cxlok"
-    TIMELINE = "tl"
-    # wizard steps (arg: index into the offered list, or 0)
+    TIMELINE = "tl"  # the first page
+    TIMELINE_PAGE = "tlp"  # arg: request id, arg2: page
+    MY_PAGE = "myp"  # arg: page of /my
+    # wizard steps (arg: the id or index of the choice, or 0; arg2: the step's nonce)
     BUILDING = "bld"
     CATEGORY = "cat"
     SKIP = "skip"
     PHOTOS_DONE = "phok"
     CONFIRM = "ok"
     ABORT = "abort"
+    REDO = "redo"
     FOLLOW = "dupf"  # arg: request id to follow
     DIFFERENT = "dupn"
     LANGUAGE = "lang"  # arg: 0 zh, 1 en
     EDIT_PROFILE = "prof"
 
 
+# Buttons of a wizard step: they carry the nonce of the step that showed them, so a press on an
+# older message, or in another wizard, matches nothing.
+WIZARD_VERBS = frozenset(
+    {
+        Verb.BUILDING,
+        Verb.CATEGORY,
+        Verb.SKIP,
+        Verb.PHOTOS_DONE,
+        Verb.CONFIRM,
+        Verb.ABORT,
+        Verb.REDO,
+        Verb.FOLLOW,
+        Verb.DIFFERENT,
+    }
+)
+
 # Verbs that carry a second number.
-_TWO_ARGS = frozenset({Verb.RATE})
+TWO_ARGS = frozenset({Verb.RATE, Verb.TIMELINE_PAGE}) | WIZARD_VERBS
 
 PATTERN = re.compile(rf"^{VERSION}:")
 _GRAMMAR = re.compile(rf"{VERSION}:([a-z]+):([0-9]{{1,12}})(?::([0-9]{{1,12}}))?")
@@ -59,8 +79,8 @@ class Callback:
                 raise ValueError("callback numbers are never negative")
             if number is not None and number >= _LIMIT:
                 raise ValueError("callback numbers have at most 12 digits")
-        if (self.arg2 is not None) != (self.verb in _TWO_ARGS):
-            raise ValueError(f"{self.verb} takes {2 if self.verb in _TWO_ARGS else 1} numbers")
+        if (self.arg2 is not None) != (self.verb in TWO_ARGS):
+            raise ValueError(f"{self.verb} takes {2 if self.verb in TWO_ARGS else 1} numbers")
 
     def pack(self) -> str:
         data = f"{VERSION}:{self.verb.value}:{self.arg}"

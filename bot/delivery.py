@@ -1,4 +1,20 @@
-"""The outbox delivery loop: sends what is owed, paced per chat, and sorts Telegram's errors."""
+"""The outbox delivery loop: sends what is owed, paced per chat, and sorts Telegram's errors.
+
+| Telegram answers                          | what happens to the row                            |
+| ----------------------------------------- | -------------------------------------------------- |
+| RetryAfter                                | wait `retry_after`, send again (not an attempt)     |
+| ChatMigrated                              | move everything owed to the new chat id, send again |
+| Forbidden, "chat not found", kicked       | hold the chat's rows until it writes again; post    |
+|                                           | each held row's fallbacks (the next stop on its     |
+|                                           | route); a group: tell the admin chat once           |
+| TimedOut                                  | send again with backoff: a second copy is the       |
+|                                           | lesser harm than a card or notice that never came   |
+| other network errors, 5xx                 | send again with backoff, as long as it takes        |
+| "not modified"                            | done                                                |
+| edit of a card that is gone               | post the card anew; it becomes the current card     |
+| other BadRequest                          | failed; the admin chat is told                      |
+| an exception of ours                      | backoff, at most `max_attempts`, then failed; told  |
+"""
 
 from __future__ import annotations
 
@@ -6,9 +22,16 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -16,10 +39,13 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 
-from bot.settings import OutboxSettings
+from bot.domain import request_number
+from bot.i18n import t
+from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
+from bot.messages import Outgoing, enqueue, enqueue_fallbacks
+from bot.settings import Settings
 from storage import outbox
 from storage import requests as store
 from storage.db import Database
@@ -28,9 +54,15 @@ from storage.requests import Card
 
 log = logging.getLogger(__name__)
 
-CAPTION_MAX = 1024
 # Sends to different chats in flight at once; PTB's rate limiter keeps the overall pace.
 CONCURRENCY = 8
+
+# BadRequest texts that mean the chat cannot be reached at all (a wrong id, a deleted group).
+_CHAT_GONE = ("chat not found", "group chat was deactivated", "bot was kicked", "not a member")
+# BadRequest texts that mean the message to edit is gone or can no longer be edited.
+_MESSAGE_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -49,18 +81,28 @@ def markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _never_sent(error: TimedOut) -> bool:
-    """A connect or pool timeout means the request never left: safe to send again."""
-    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or (
-        "Pool timeout" in str(error)
-    )
+def reply_markup(bot: Bot, row: OutboxRow) -> ReplyMarkup | None:
+    """The row's inline buttons, or the reply keyboard a direct reply carried."""
+    if row.buttons:
+        return markup(row.buttons)
+    if row.markup is None:
+        return None
+    if "keyboard" in row.markup:
+        return ReplyKeyboardMarkup.de_json(row.markup, bot)
+    return ReplyKeyboardRemove()
+
+
+def _says(error: TelegramError, texts: tuple[str, ...]) -> bool:
+    message = str(error).lower()
+    return any(text in message for text in texts)
 
 
 class Deliverer:
-    def __init__(self, db: Database, bot: Bot, settings: OutboxSettings) -> None:
+    def __init__(self, db: Database, bot: Bot, settings: Settings) -> None:
         self._db = db
         self._bot = bot
         self._settings = settings
+        self._outbox = settings.outbox
         self._last_sent: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self._again = False
@@ -79,7 +121,7 @@ class Deliverer:
                 attempted += done
                 if done or self._again:
                     continue
-                if wait is None or wait > self._settings.poll_seconds:
+                if wait is None or wait > self._outbox.poll_seconds:
                     return attempted
                 # Only per-chat pacing holds rows back: wait for it rather than a whole tick.
                 await asyncio.sleep(wait)
@@ -87,7 +129,7 @@ class Deliverer:
     async def _pass(self) -> tuple[int, float | None]:
         async with self._db.read() as conn:
             rows = await outbox.due(conn, datetime.now(UTC))
-        interval = self._settings.per_chat_interval_seconds
+        interval = self._outbox.per_chat_interval_seconds
         now = time.monotonic()
         ready: list[OutboxRow] = []
         wait: float | None = None
@@ -114,77 +156,135 @@ class Deliverer:
                 async with self._db.transaction() as conn:
                     await outbox.migrate_chat(conn, row.chat_id, exc.new_chat_id)
             except Forbidden as exc:
-                await self._hold(row, str(exc))
+                await self._unreachable(row, str(exc))
             except BadRequest as exc:
                 if "not modified" in str(exc):
                     await self._done(row, None)
+                elif _says(exc, _CHAT_GONE):
+                    await self._unreachable(row, str(exc))
                 else:
                     log.error("outbox row %s refused by Telegram: %s", row.id, exc)
-                    await self._final(row, "failed", str(exc))
-            except TimedOut as exc:
-                if row.kind == "edit_card" or _never_sent(exc):
-                    await self._retry(row, self._backoff(row), f"timed out: {exc}")
-                else:
-                    # It may have arrived; a second copy of a notice is worse than a log line.
-                    log.warning("outbox row %s timed out and may have arrived", row.id)
-                    await self._final(row, "unconfirmed", str(exc))
+                    await self._give_up(row, str(exc))
             except (NetworkError, TelegramError) as exc:
+                # TimedOut included: the message may have arrived, but a card or notice that
+                # never arrives is a worse harm than a second copy.
                 await self._retry(row, self._backoff(row), f"{type(exc).__name__}: {exc}")
             except Exception as exc:
-                # Our bug, not Telegram's: keep the message and back off instead of spinning.
+                # Our bug, not Telegram's: back off, and after a few tries stop and say so.
                 log.exception("outbox row %s could not be delivered", row.id)
-                await self._retry(row, self._backoff(row), f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                if row.attempts + 1 >= self._outbox.max_attempts:
+                    await self._give_up(row, error)
+                else:
+                    await self._retry(row, self._backoff(row), error)
             else:
                 await self._done(row, card)
 
     async def _send(self, row: OutboxRow) -> Card | None:
-        """Make the Telegram call; returns the card to remember when a card was posted."""
-        reply_markup = markup(row.buttons)
-        if row.kind == "edit_card":
-            assert row.request_id is not None
-            async with self._db.read() as conn:
-                if await outbox.superseded(conn, row):
-                    # The group's 20 messages a minute are better spent on the latest state.
-                    return None
-                card = await store.card(conn, row.request_id, row.chat_id)
-            if card is None:
-                raise BadRequest("no card to edit: it was never posted")
+        """Make the Telegram calls; returns the card to remember when a card was posted."""
+        if row.kind == "edit":
+            await self._edit_message(row)
+            return None
+        if row.kind == "edit_card" and await self._edit_card(row):
+            return None
+        # A new card, or a card whose message is gone: post it (again).
+        message = await self._post(row)
+        if row.kind in ("card", "edit_card") and row.request_id is not None:
+            return Card(row.request_id, row.chat_id, message.message_id, bool(message.photo))
+        return None
+
+    async def _post(self, row: OutboxRow) -> Message:
+        keyboard = reply_markup(self._bot, row)
+        if row.photo and units(plain(row.text)) <= CAPTION_MAX:
+            return await self._bot.send_photo(
+                row.chat_id, row.photo, caption=row.text, reply_markup=keyboard
+            )
+        if row.photo:
+            await self._bot.send_photo(row.chat_id, row.photo)
+        return await self._bot.send_message(
+            row.chat_id, fit(row.text, TEXT_MAX), reply_markup=keyboard
+        )
+
+    async def _edit_card(self, row: OutboxRow) -> bool:
+        """Edit the card in place; False if there is no card message left to edit."""
+        assert row.request_id is not None
+        async with self._db.read() as conn:
+            if await outbox.superseded(conn, row):
+                # The group's 20 messages a minute are better spent on the latest state.
+                return True
+            card = await store.card(conn, row.request_id, row.chat_id)
+        if card is None:
+            return False
+        keyboard = markup(row.buttons)
+        try:
             if card.has_photo:
                 await self._bot.edit_message_caption(
-                    row.chat_id, card.message_id, caption=row.text, reply_markup=reply_markup
+                    row.chat_id,
+                    card.message_id,
+                    caption=fit(row.text, CAPTION_MAX),
+                    reply_markup=keyboard,
                 )
             else:
                 await self._bot.edit_message_text(
-                    row.text, row.chat_id, card.message_id, reply_markup=reply_markup
+                    fit(row.text, TEXT_MAX), row.chat_id, card.message_id, reply_markup=keyboard
                 )
-            return None
-        message: Message
-        if row.photo and len(row.text) <= CAPTION_MAX:
-            message = await self._bot.send_photo(
-                row.chat_id, row.photo, caption=row.text, reply_markup=reply_markup
-            )
-        elif row.photo:
-            await self._bot.send_photo(row.chat_id, row.photo)
-            message = await self._bot.send_message(
-                row.chat_id, row.text, reply_markup=reply_markup
-            )
-        else:
-            message = await self._bot.send_message(
-                row.chat_id, row.text, reply_markup=reply_markup
-            )
-        if row.kind == "card" and row.request_id is not None:
-            return Card(row.request_id, row.chat_id, message.message_id, message.photo != ())
-        return None
+        except BadRequest as exc:
+            if _says(exc, _MESSAGE_GONE):
+                log.info(
+                    "card of request %s in %s is gone: posting it again",
+                    row.request_id,
+                    row.chat_id,
+                )
+                return False
+            raise
+        return True
+
+    async def _edit_message(self, row: OutboxRow) -> None:
+        """Edit one known message (an out-of-date copy of a card); gone or not, it is done."""
+        assert row.message_id is not None
+        keyboard = markup(row.buttons)
+        try:
+            try:
+                await self._bot.edit_message_text(
+                    fit(row.text), row.chat_id, row.message_id, reply_markup=keyboard
+                )
+            except BadRequest as exc:
+                if "no text in the message" not in str(exc).lower():
+                    raise
+                await self._bot.edit_message_caption(
+                    row.chat_id,
+                    row.message_id,
+                    caption=fit(row.text, CAPTION_MAX),
+                    reply_markup=keyboard,
+                )
+        except BadRequest as exc:
+            if "not modified" not in str(exc):
+                log.info("could not edit message %s in %s: %s", row.message_id, row.chat_id, exc)
 
     def _backoff(self, row: OutboxRow) -> float:
-        base = self._settings.backoff_base_seconds
-        return float(min(base * 2 ** min(row.attempts, 20), self._settings.backoff_max_seconds))
+        base = self._outbox.backoff_base_seconds
+        return float(min(base * 2 ** min(row.attempts, 20), self._outbox.backoff_max_seconds))
 
     async def _done(self, row: OutboxRow, card: Card | None) -> None:
         async with self._db.transaction() as conn:
             if card is not None:
+                previous = await store.card(conn, card.request_id, card.chat_id)
                 await store.save_card(conn, card)
+                if previous is not None and previous.message_id != card.message_id:
+                    await self._retire(conn, previous)
             await outbox.mark_sent(conn, row.id)
+
+    async def _retire(self, conn: Any, old: Card) -> None:
+        """An older copy of a card points to the current one instead of offering buttons."""
+        request = await store.get(conn, old.request_id)
+        if request is None:
+            return
+        lang = self._settings.community.group_language
+        text = t(lang, "card.moved", number=request_number(request.kind, request.seq))
+        await enqueue(
+            conn,
+            Outgoing(old.chat_id, text, kind="edit", request_id=None, message_id=old.message_id),
+        )
 
     async def _retry(self, row: OutboxRow, seconds: float, error: str, count: bool = True) -> None:
         log.info("outbox row %s to %s: %s; retry in %.1fs", row.id, row.chat_id, error, seconds)
@@ -192,23 +292,47 @@ class Deliverer:
         async with self._db.transaction() as conn:
             await outbox.mark_retry(conn, row.id, at, error, count=count)
 
-    async def _final(self, row: OutboxRow, status: str, error: str) -> None:
+    async def _give_up(self, row: OutboxRow, error: str) -> None:
+        """Park the row as failed, with its reason, and tell the admin chat."""
         async with self._db.transaction() as conn:
-            await outbox.mark_final(conn, row.id, status, error)
+            await outbox.mark_final(conn, row.id, "failed", error)
+            await self._tell_admins(
+                conn, row.chat_id, "admin.undeliverable", chat=row.chat_id, row=row.id, error=error
+            )
 
-    async def _hold(self, row: OutboxRow, error: str) -> None:
-        """The chat refuses us: keep its messages until it writes again; post the fallback."""
-        log.info("chat %s refuses delivery (%s); holding its messages", row.chat_id, error)
+    async def _unreachable(self, row: OutboxRow, reason: str) -> None:
+        """The chat refuses us: keep its messages until it writes again, and post what stands
+        in for each of them (a group's cards go to its workers, else the admin chat)."""
+        log.info("chat %s refuses delivery (%s); holding its messages", row.chat_id, reason)
         async with self._db.transaction() as conn:
-            await outbox.hold_chat(conn, row.chat_id, error)
-            if row.fallback:
-                fb = row.fallback
-                await outbox.enqueue(
+            waiting = await outbox.pending_for_chat(conn, row.chat_id)
+            newly = await outbox.hold_chat(conn, row.chat_id, reason)
+            for held in [row, *(w for w in waiting if w.id != row.id)]:
+                await enqueue_fallbacks(conn, held.fallbacks)
+            if newly and row.chat_id < 0:
+                grid = self._grid_of(row.chat_id, await outbox.chat_migrations(conn))
+                await self._tell_admins(
                     conn,
-                    chat_id=fb["chat_id"],
-                    kind="send",
-                    text=fb["text"],
-                    buttons=fb["buttons"],
-                    request_id=fb.get("request_id"),
-                    photo=fb.get("photo"),
+                    row.chat_id,
+                    "admin.group_unreachable",
+                    chat=row.chat_id,
+                    grid=grid,
+                    reason=reason,
                 )
+
+    def _grid_of(self, chat_id: int, migrations: dict[int, int]) -> str:
+        for grid in self._settings.grids:
+            group = grid.group_chat_id
+            if group is not None and chat_id in (group, migrations.get(group)):
+                return grid.name
+        return "—"
+
+    async def _tell_admins(self, conn: Any, about_chat: int, key: str, **params: Any) -> None:
+        admin_chat = self._settings.admin_chat_id
+        if admin_chat is None:
+            return
+        admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
+        if admin_chat == about_chat:  # the admin chat itself: nobody left to tell
+            return
+        lang = self._settings.community.group_language
+        await enqueue(conn, Outgoing(admin_chat, t(lang, key, **params)))

@@ -88,20 +88,48 @@ class Route:
     via: str  # "group" | "workers" | "admin"
 
 
+def routes_of(grid: Grid, admin_chat_id: int | None, migrations: dict[int, int]) -> list[Route]:
+    """Every way to reach the grid, best first: its group; each of its workers privately; the
+    admin chat. A card goes the first way and falls back along the rest."""
+    routes = []
+    if grid.group_chat_id is not None:
+        routes.append(Route((migrations.get(grid.group_chat_id, grid.group_chat_id),), "group"))
+    if grid.workers:
+        routes.append(Route(tuple(grid.workers), "workers"))
+    if admin_chat_id is not None:
+        routes.append(Route((migrations.get(admin_chat_id, admin_chat_id),), "admin"))
+    return routes
+
+
 def route(grid: Grid, admin_chat_id: int | None, migrations: dict[int, int]) -> Route:
     """Grid group; else each of the grid's workers privately; else the admin chat."""
-    if grid.group_chat_id is not None:
-        return Route((migrations.get(grid.group_chat_id, grid.group_chat_id),), "group")
-    if grid.workers:
-        return Route(tuple(grid.workers), "workers")
-    if admin_chat_id is not None:
-        return Route((migrations.get(admin_chat_id, admin_chat_id),), "admin")
-    # Settings validation forbids a grid that reaches nobody; keep the rule total anyway.
-    raise LookupError(f"grid {grid.id} reaches nobody and there is no admin chat")
+    routes = routes_of(grid, admin_chat_id, migrations)
+    if not routes:
+        # Settings validation forbids a grid that reaches nobody; keep the rule total anyway.
+        raise LookupError(f"grid {grid.id} reaches nobody and there is no admin chat")
+    return routes[0]
 
 
 # Telegram's pseudo-senders: anonymous group admin, a channel, the service account.
 PSEUDO_SENDERS = frozenset({1087968824, 136817688, 777000})
+
+
+@dataclass(frozen=True)
+class Staff:
+    """What a member of staff is: an admin, a worker of some grids, or both."""
+
+    admin: bool
+    grids: tuple[Grid, ...]
+
+
+def staff_role(user_id: int, grids: list[Grid], admins: list[int]) -> Staff | None:
+    """The person's staff role, or None for a resident."""
+    if user_id in PSEUDO_SENDERS:
+        return None
+    mine = tuple(g for g in grids if user_id in g.workers)
+    if not mine and user_id not in admins:
+        return None
+    return Staff(user_id in admins, mine)
 
 
 def may_work(user_id: int, grid: Grid, admins: list[int]) -> bool:

@@ -43,6 +43,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "请在与我的私聊中使用这个命令。",
         "Please use this command in a private chat with me.",
     ),
+    "error.too_fast": (
+        "您发得太快了,我还没处理完前面的消息。请稍等片刻,再把最后一条重新发一次。",
+        "You are sending faster than I can answer. Please wait a moment, then send your last "
+        "message again.",
+    ),
     "error.pseudo_sender": (
         "请用您自己的账号操作(不要匿名或以频道身份)。",
         "Please act from your own account (not anonymously or as a channel).",
@@ -105,9 +110,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "profile.edit": ("✏️ 修改", "✏️ Change"),
     "profile.none": (
-        "您还没有登记。发送 /start 开始登记。",
-        "You are not registered yet. Send /start to register.",
+        "您还没有登记为居民。登记后就可以报修(楼栋和房号,约一分钟)。",
+        "You are not registered as a resident. Register (building and unit, about a minute) "
+        "to report repairs.",
     ),
+    "profile.register": ("🏠 登记为居民", "🏠 Register as a resident"),
     # --- reporting a repair ---
     "report.ask_category": (
         "需要修什么?请选择类别。(随时发 /cancel 放弃)",
@@ -199,6 +206,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "card.closed": ("🏁 已完成,居民评价 {stars}★", "🏁 Closed, rated {stars}★"),
     "card.cancelled": ("✖️ 已取消", "✖️ Cancelled"),
     "card.claim": ("🙋 认领", "🙋 Claim"),
+    "card.moved": (
+        "⤵️ <b>{number}</b> 的卡片已在下方重新发出,这一份已过时。",
+        "⤵️ <b>{number}</b> was posted again below; this copy is out of date.",
+    ),
     "card.via_workers": (
         "(本网格未绑定群聊,已私信各位网格员)",
         "(This grid has no group chat, so each of its workers got this privately.)",
@@ -237,9 +248,42 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "button to open a private chat with me and they will arrive at once.",
     ),
     "worker.open_private_button": ("💬 打开私聊", "💬 Open private chat"),
-    "worker.hello": (
-        "您好,{name}!您认领的报修详情会发到这里。",
-        "Hello {name}! Details of the requests you claim arrive here.",
+    # --- staff ---
+    "staff.hello": ("👋 您好,{name}!", "👋 Hello {name}!"),
+    "staff.worker_group": (
+        "您是「{grid}」的网格员(楼栋:{buildings})。本网格的新报修会以卡片形式发到网格群。",
+        "You are a grid worker of “{grid}” (buildings {buildings}). New requests of the grid "
+        "appear as cards in the grid's group chat.",
+    ),
+    "staff.worker_private": (
+        "您是「{grid}」的网格员(楼栋:{buildings})。本网格没有群聊,新报修的卡片会直接私信给您。",
+        "You are a grid worker of “{grid}” (buildings {buildings}). The grid has no group "
+        "chat, so its new requests come to you here as cards.",
+    ),
+    "staff.admin": (
+        "您是管理员:可以认领和处理所有网格的报修;无人负责的报修和出错报告会发到管理群。",
+        "You are an admin: you can claim and work requests of every grid; requests nobody can "
+        "take and error reports go to the admin chat.",
+    ),
+    "staff.claims": (
+        "您正在处理的报修({n} 条),点 🔎 查看进展并处理:",
+        "Requests you are working on ({n}); press 🔎 to see one and work it:",
+    ),
+    "staff.claim_item": (
+        "• <b>{number}</b> · {category} · {building},期限 {deadline}",
+        "• <b>{number}</b> · {category} · {building}, resolve by {deadline}",
+    ),
+    "staff.more": ("……另有 {n} 条", "…and {n} more"),
+    "staff.no_claims": ("您现在没有正在处理的报修。", "You have no open requests right now."),
+    "staff.can_do": (
+        "怎么做:在卡片上点「🙋 认领」;居民的电话和房号会私信到这里,附带「✅ 已解决」「📝 添加备注」「↩️ 退回」按钮。",
+        "How it works: press “🙋 Claim” on a card; the resident's phone and unit then come "
+        "here with “✅ Resolved”, “📝 Add note” and “↩️ Hand back”.",
+    ),
+    "staff.resident_hint": (
+        "如果您也住在本社区、想自己报修,请发 /profile 登记为居民。",
+        "If you also live here and want to report repairs yourself, register as a resident "
+        "with /profile.",
     ),
     "worker.not_assignee": (
         "只有认领 {number} 的网格员可以这样操作。",
@@ -372,6 +416,25 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "cancel.not_yours": (
         "只有报修人可以取消 {number}。",
         "Only the reporter can cancel {number}.",
+    ),
+    # --- paging ---
+    "page.of": ("第 {page}/{count} 页", "Page {page}/{count}"),
+    "page.previous": ("◀️ 上一页", "◀️ Previous"),
+    "page.next": ("下一页 ▶️", "Next ▶️"),
+    # --- admin chat ---
+    "admin.group_unreachable": (
+        "⚠️ 机器人无法在群 {chat}(网格:{grid})发消息:{reason}\n"
+        "在恢复之前,发往这个群的报修卡片会改为私信给本网格的网格员(没有网格员时发到这里)。"
+        "请把机器人重新拉进群并在群里发一条消息,或在配置中改正 group_chat_id。",
+        "⚠️ The bot cannot post to group {chat} (grid: {grid}): {reason}\n"
+        "Until that is fixed, the cards meant for it go to the grid's workers privately (or "
+        "here, if it has none). Add the bot to the group again and send any message there, or "
+        "correct group_chat_id in the configuration.",
+    ),
+    "admin.undeliverable": (
+        "⚠️ 一条发往 {chat} 的消息无法送达:{error}\n已记录为发送失败(outbox #{row})。",
+        "⚠️ A message to chat {chat} could not be delivered: {error}\n"
+        "It is kept as failed (outbox row {row}).",
     ),
     # --- statuses and events ---
     "status.open": ("待认领", "waiting for a worker"),

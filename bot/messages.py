@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.callbacks import Callback
 from storage import outbox
+from storage.db import Database
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,23 @@ class Outgoing:
     text: str
     buttons: Keyboard = field(default_factory=list)
     photo: str | None = None
-    # "send" a notice, post a request's "card", or "edit_card" it in place.
+    # "send" a notice, post a request's "card", "edit_card" it in place, or "edit" one
+    # known message (message_id).
     kind: str = "send"
     request_id: int | None = None
-    # Posted instead (to another chat) if this chat refuses delivery.
-    fallback: Outgoing | None = None
+    message_id: int | None = None
+    # Posted instead (to other chats) if this chat refuses delivery.
+    fallback: tuple[Outgoing, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "chat_id": self.chat_id,
+            "kind": self.kind,
             "text": self.text,
             "buttons": keyboard_dicts(self.buttons),
             "photo": self.photo,
             "request_id": self.request_id,
+            "fallback": [f.as_dict() for f in self.fallback],
         }
 
 
@@ -59,17 +64,52 @@ def keyboard_dicts(buttons: Keyboard) -> list[list[dict[str, str]]]:
 async def enqueue(conn: aiosqlite.Connection, message: Outgoing) -> int:
     """Add to the outbox inside the caller's transaction.
 
-    For a chat already known to refuse us the message waits, and its fallback goes out now.
+    For a chat already known to refuse us the message waits, and its fallbacks go out now.
     """
-    if message.fallback is not None and await outbox.is_unreachable(conn, message.chat_id):
-        await enqueue(conn, message.fallback)
+    return await enqueue_dict(conn, message.as_dict() | {"message_id": message.message_id})
+
+
+async def enqueue_dict(
+    conn: aiosqlite.Connection, message: dict[str, Any], markup: dict[str, Any] | None = None
+) -> int:
+    """`enqueue` for a message kept as a dict (a fallback read back from the outbox)."""
+    fallbacks: list[dict[str, Any]] = message.get("fallback") or []
+    if fallbacks and await outbox.is_unreachable(conn, message["chat_id"]):
+        await enqueue_fallbacks(conn, fallbacks)
     return await outbox.enqueue(
         conn,
-        chat_id=message.chat_id,
-        kind=message.kind,
-        text=message.text,
-        buttons=keyboard_dicts(message.buttons),
-        request_id=message.request_id,
-        photo=message.photo,
-        fallback=message.fallback.as_dict() if message.fallback else None,
+        chat_id=message["chat_id"],
+        kind=message.get("kind", "send"),
+        text=message["text"],
+        buttons=message.get("buttons") or [],
+        request_id=message.get("request_id"),
+        message_id=message.get("message_id"),
+        markup=markup,
+        photo=message.get("photo"),
+        fallbacks=fallbacks,
     )
+
+
+async def enqueue_fallbacks(conn: aiosqlite.Connection, fallbacks: list[dict[str, Any]]) -> None:
+    """Post what stands in for a refused message; a chat that has the card already is skipped."""
+    for fallback in fallbacks:
+        request_id = fallback.get("request_id")
+        if (
+            fallback.get("kind") == "card"
+            and request_id is not None
+            and fallback["chat_id"] in await outbox.card_chats(conn, request_id)
+        ):
+            continue
+        await enqueue_dict(conn, fallback)
+
+
+async def send_later(
+    db: Database,
+    chat_id: int,
+    text: str,
+    buttons: list[list[dict[str, str]]],
+    markup: dict[str, Any] | None = None,
+) -> None:
+    """A direct reply that could not be sent now: the outbox delivers it when it can."""
+    async with db.transaction() as conn:
+        await enqueue_dict(conn, {"chat_id": chat_id, "text": text, "buttons": buttons}, markup)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from storage import dialogs, outbox, updates, users
@@ -42,15 +45,22 @@ class People:
 
     async def register(
         self, user_id: int, building: str, unit: str, phone: str | None, then: Dialog | None
-    ) -> None:
-        """Save the profile and, in the same transaction, replace the registration draft
-        with whatever the resident was doing before (a report) or nothing."""
+    ) -> Dialog | None:
+        """Save the profile and, in the same transaction, replace the registration draft with
+        what comes next (the report it was started for) or whatever it had set aside.
+
+        Returns the wizard that is open afterwards.
+        """
         async with self._db.transaction() as conn:
             await users.register(conn, user_id, building, unit, phone)
             if then is None:
-                await dialogs.delete(conn, user_id)
-            else:
-                await dialogs.save(conn, then)
+                return await dialogs.close(conn, user_id)
+            current = await dialogs.get(conn, user_id)
+            following = replace(
+                then, nonce=new_nonce(), suspended=current.suspended if current else None
+            )
+            await dialogs.save(conn, following)
+            return following
 
     async def group_seen(self, chat_id: int) -> int:
         """A group wrote to us: deliver what was held for it (the bot was re-added)."""
@@ -71,19 +81,54 @@ class People:
         async with self._db.read() as conn:
             return await dialogs.get(conn, user_id)
 
-    async def save_dialog(
-        self, user_id: int, flow: str, step: str, data: dict[str, Any]
+    async def open_dialog(
+        self,
+        user_id: int,
+        flow: str,
+        step: str,
+        data: dict[str, Any],
+        set_aside: Dialog | None = None,
     ) -> Dialog:
-        dialog = Dialog(user_id, flow, step, data)
+        """Start a wizard (replacing any open one); `set_aside` is asked again after it."""
+        dialog = Dialog(user_id, flow, step, data, new_nonce(), set_aside)
         async with self._db.transaction() as conn:
             await dialogs.save(conn, dialog)
         return dialog
 
-    async def drop_dialog(self, user_id: int) -> bool:
+    async def advance(self, dialog: Dialog, step: str, **data: Any) -> Dialog:
+        """Save the wizard's next step (its earlier buttons go stale)."""
+        saved = replace(dialog, step=step, data={**dialog.data, **data}, nonce=new_nonce())
+        async with self._db.transaction() as conn:
+            await dialogs.save(conn, saved)
+        return saved
+
+    async def keep(self, dialog: Dialog, **data: Any) -> Dialog:
+        """Save more data on the same step: its buttons stay valid."""
+        saved = replace(dialog, data={**dialog.data, **data})
+        async with self._db.transaction() as conn:
+            await dialogs.save(conn, saved)
+        return saved
+
+    async def close_dialog(self, user_id: int) -> tuple[bool, Dialog | None]:
+        """End the open wizard: whether there was one, and the one it had set aside."""
         async with self._db.transaction() as conn:
             existed = await dialogs.get(conn, user_id) is not None
-            await dialogs.delete(conn, user_id)
-        return existed
+            restored = await dialogs.close(conn, user_id)
+        return existed, restored
+
+    async def album_answered(self, user_id: int, media_group_id: str) -> bool:
+        async with self._db.read() as conn:
+            return await dialogs.album_answered(conn, user_id, media_group_id)
+
+    async def answer_album(self, user_id: int, media_group_id: str) -> None:
+        async with self._db.transaction() as conn:
+            await dialogs.answer_album(conn, user_id, media_group_id)
+
+    async def prune(self, before: datetime) -> None:
+        """Forget handled update ids and answered albums older than `before`."""
+        async with self._db.transaction() as conn:
+            await updates.prune(conn, before)
+            await dialogs.prune_albums(conn, before)
 
     # --- redelivered updates ---
 
@@ -94,3 +139,8 @@ class People:
     async def update_done(self, update_id: int) -> None:
         async with self._db.transaction() as conn:
             await updates.mark(conn, update_id)
+
+
+def new_nonce() -> int:
+    """A wizard step's nonce: unguessable, and fits the callback grammar's 12 digits."""
+    return secrets.randbelow(10**12 - 1) + 1

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# PTB takes its own slot before our per-person lock is awaited, so a person's queued updates
+# would hold slots while they wait for their turn. Its slots are made roomy (this many updates
+# in flight at all) and the real limit is taken after the person's turn has come.
+IN_FLIGHT_MAX = 4096
 
 
 def _key(update: object) -> int | None:
@@ -22,28 +31,53 @@ def _key(update: object) -> int | None:
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """A wizard must see a person's messages in order (PTB's concurrent mode does not keep
-    order, its sequential mode handles one update at a time for everyone)."""
+    order, its sequential mode handles one update at a time for everyone).
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+    At most `max_concurrent_updates` are handled at once, and a person waiting for their turn
+    holds none of them, so one person's burst never stalls another's /help. At most
+    `max_waiting_per_person` of one person's updates wait; beyond that `on_overflow` is told
+    (once per burst) and the update is not handled.
+    """
+
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        max_waiting_per_person: int,
+        on_overflow: Callable[[Update], Awaitable[None]],
+    ) -> None:
+        super().__init__(IN_FLIGHT_MAX)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._max_waiting = max_waiting_per_person
+        self._on_overflow = on_overflow
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._warned: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
+            return
+        if self._users.get(key, 0) >= self._max_waiting:
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            log.warning("person %s has %s updates waiting; one dropped", key, self._max_waiting)
+            if key not in self._warned and isinstance(update, Update):
+                self._warned.add(key)
+                await self._on_overflow(update)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
+                self._warned.discard(key)
 
     async def initialize(self) -> None:
         """Nothing to allocate."""

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
 from bot.callbacks import Callback, Verb
-from bot.domain import Status, request_number
+from bot.domain import Staff, Status, request_number
 from bot.i18n import Markup, t
+from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, plain, units
 from bot.messages import Button, Keyboard
 from bot.settings import Settings
 from storage.requests import Event, Request
 
+# A resident may still cancel these.
+CANCELLABLE = (Status.OPEN, Status.CLAIMED, Status.REOPENED)
 # A card's caption may hold 1024 characters; leave room for the status lines.
 CARD_DESCRIPTION_MAX = 600
+# A page of a list or timeline: Telegram's limit, less room for the page line.
+PAGE_BUDGET = TEXT_MAX - 96
+MY_PAGE_SIZE = 5
+STAFF_CLAIMS_SHOWN = 10
 
 
 def when(settings: Settings, moment: datetime | None) -> str:
@@ -48,9 +56,7 @@ def card(
     claimed_at: datetime | None,
 ) -> tuple[str, Keyboard]:
     """The card a grid sees: never the reporter's phone or unit."""
-    description = request.description
-    if len(description) > CARD_DESCRIPTION_MAX:
-        description = description[: CARD_DESCRIPTION_MAX - 1] + "…"
+    description = clip(request.description, CARD_DESCRIPTION_MAX)
     lines = [
         t(
             lang,
@@ -90,7 +96,8 @@ def card(
     buttons: Keyboard = []
     if status in (Status.OPEN, Status.REOPENED):
         buttons = [[Button(t(lang, "card.claim"), Callback(Verb.CLAIM, request.id))]]
-    return "\n".join(lines), buttons
+    # With a photo the card is a caption, which Telegram caps at 1024.
+    return fit("\n".join(lines), CAPTION_MAX if request.photos else TEXT_MAX), buttons
 
 
 def worker_buttons(lang: str, request_id: int) -> Keyboard:
@@ -123,7 +130,46 @@ def event_line(settings: Settings, lang: str, event: Event) -> str:
     return f"• {when(settings, event.at)} {body}"
 
 
-def timeline(settings: Settings, lang: str, request: Request, events: list[Event]) -> str:
+def paginate(head: str, items: list[str], budget: int = PAGE_BUDGET) -> list[str]:
+    """HTML items packed into pages under a head, every page within Telegram's limit.
+
+    An item too long for a page of its own is cut, with a marker.
+    """
+    head = fit(head, budget // 2)
+    room = budget - units(plain(head))
+    pages: list[list[str]] = [[]]
+    used = 0
+    for item in items:
+        item = fit(item, room)
+        size = units(plain(item)) + 1  # and its line break
+        if pages[-1] and used + size > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(item)
+        used += size
+    return [head + "\n".join(page) for page in pages]
+
+
+def page_line(lang: str, page: int, count: int) -> str:
+    return "" if count <= 1 else "\n\n" + t(lang, "page.of", page=page + 1, count=count)
+
+
+def page_buttons(
+    lang: str, page: int, count: int, callback: Callable[[int], Callback]
+) -> list[Button]:
+    """◀ / ▶ for a paged text; none when it fits one page."""
+    row: list[Button] = []
+    if page > 0:
+        row.append(Button(t(lang, "page.previous"), callback(page - 1)))
+    if page < count - 1:
+        row.append(Button(t(lang, "page.next"), callback(page + 1)))
+    return row
+
+
+def timeline(
+    settings: Settings, lang: str, request: Request, events: list[Event], page: int = 0
+) -> tuple[str, Keyboard]:
+    """One page of a request's history, with buttons to the others."""
     head = t(
         lang,
         "timeline.header",
@@ -133,7 +179,90 @@ def timeline(settings: Settings, lang: str, request: Request, events: list[Event
         description=request.description,
         status=status_name(lang, request.status),
     )
-    return head + "\n".join(event_line(settings, lang, e) for e in events)
+    pages = paginate(head, [event_line(settings, lang, e) for e in events])
+    page = min(page, len(pages) - 1)
+    nav = page_buttons(
+        lang, page, len(pages), lambda p: Callback(Verb.TIMELINE_PAGE, request.id, p)
+    )
+    return pages[page] + page_line(lang, page, len(pages)), [nav] if nav else []
+
+
+def my_requests(
+    settings: Settings, lang: str, user_id: int, requests: list[Request], page: int
+) -> tuple[str, Keyboard]:
+    """A page of the resident's requests, each with details (and cancel) buttons."""
+    count = max(1, -(-len(requests) // MY_PAGE_SIZE))
+    page = min(page, count - 1)
+    shown = requests[page * MY_PAGE_SIZE : (page + 1) * MY_PAGE_SIZE]
+    lines = [t(lang, "my.header", n=len(requests))]
+    buttons: Keyboard = []
+    for request in shown:
+        label = number(request)
+        line = t(
+            lang,
+            "my.item",
+            number=label,
+            category=category_name(settings, lang, request.category),
+            building=request.building,
+            status=status_name(lang, request.status),
+        )
+        if request.reporter_id != user_id:
+            line += " " + t(lang, "my.following")
+        lines.append(line)
+        row = [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
+        if request.reporter_id == user_id and request.status in CANCELLABLE:
+            row.append(
+                Button(
+                    t(lang, "my.cancel", number=label), Callback(Verb.CANCEL_REQUEST, request.id)
+                )
+            )
+        buttons.append(row)
+    nav = page_buttons(lang, page, count, lambda p: Callback(Verb.MY_PAGE, p))
+    text = fit("\n\n".join(lines), PAGE_BUDGET) + page_line(lang, page, count)
+    return text, [*buttons, nav] if nav else buttons
+
+
+def staff_greeting(
+    settings: Settings,
+    lang: str,
+    name: str,
+    staff: Staff,
+    claims: list[Request],
+    registered: bool,
+) -> tuple[str, Keyboard]:
+    """Start for a grid worker or admin: their role, their open claims, what they can do."""
+    lines = [t(lang, "staff.hello", name=name)]
+    for grid in staff.grids:
+        key = "staff.worker_group" if grid.group_chat_id is not None else "staff.worker_private"
+        lines.append(t(lang, key, grid=grid.name, buildings=", ".join(grid.buildings)))
+    if staff.admin:
+        lines.append(t(lang, "staff.admin"))
+    buttons: Keyboard = []
+    if claims:
+        lines.append("\n" + t(lang, "staff.claims", n=len(claims)))
+        for request in claims[:STAFF_CLAIMS_SHOWN]:
+            label = number(request)
+            lines.append(
+                t(
+                    lang,
+                    "staff.claim_item",
+                    number=label,
+                    category=category_name(settings, lang, request.category),
+                    building=request.building,
+                    deadline=when(settings, request.resolve_due_at),
+                )
+            )
+            buttons.append(
+                [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
+            )
+        if len(claims) > STAFF_CLAIMS_SHOWN:
+            lines.append(t(lang, "staff.more", n=len(claims) - STAFF_CLAIMS_SHOWN))
+    else:
+        lines.append("\n" + t(lang, "staff.no_claims"))
+    lines.append("\n" + t(lang, "staff.can_do"))
+    if not registered:
+        lines.append(t(lang, "staff.resident_hint"))
+    return fit("\n".join(lines)), buttons
 
 
 def mention(user_id: int, name: str) -> Markup:

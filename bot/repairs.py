@@ -16,12 +16,14 @@ from bot import render
 from bot.domain import (
     ACTIVE,
     Action,
+    Route,
     Status,
     TransitionRefused,
     claim_deadline,
     may_work,
     resolve_deadline,
     route,
+    routes_of,
     sources,
     transition,
 )
@@ -56,6 +58,10 @@ class ReportDraft:
     building: str
     description: str
     photos: tuple[str, ...]
+
+
+# How many of a resident's requests /my pages through (newest first).
+MINE_MAX = 50
 
 
 def _refuse(reason: str, request: Request | None = None, **params: Any) -> Outcome:
@@ -127,7 +133,7 @@ class Repairs:
                     ),
                 ),
             )
-            await dialogs.delete(conn, reporter.user_id)
+            await dialogs.close(conn, reporter.user_id)
         return Outcome(True, request)
 
     async def follow(self, follower: Actor, request_id: int) -> Outcome:
@@ -157,7 +163,7 @@ class Repairs:
                     t(lang, "report.following", number=render.number(request)),
                 ),
             )
-            await dialogs.delete(conn, follower.user_id)
+            await dialogs.close(conn, follower.user_id)
         return Outcome(True, request)
 
     async def get(self, request_id: int) -> Request | None:
@@ -166,7 +172,12 @@ class Repairs:
 
     async def mine(self, user_id: int) -> list[Request]:
         async with self._db.read() as conn:
-            return await store.list_by_person(conn, user_id)
+            return await store.list_by_person(conn, user_id, limit=MINE_MAX)
+
+    async def claimed_by(self, user_id: int) -> list[Request]:
+        """Requests a worker has claimed and not yet resolved, oldest first."""
+        async with self._db.read() as conn:
+            return await store.assigned_to(conn, user_id, (Status.CLAIMED,))
 
     async def timeline(
         self, user_id: int, request_id: int
@@ -275,13 +286,18 @@ class Repairs:
 
     # --- workers -----------------------------------------------------------------------
 
-    async def claim(self, actor: Actor, request_id: int) -> Outcome:
-        """Exactly one claim wins: a conditional UPDATE inside BEGIN IMMEDIATE decides."""
+    async def claim(self, actor: Actor, request_id: int, chat_id: int, message_id: int) -> Outcome:
+        """Exactly one claim wins: a conditional UPDATE inside BEGIN IMMEDIATE decides.
+
+        The button counts only on a card of this request (`chat_id`, `message_id` say where it
+        was pressed); an older copy of the card is turned into a pointer to the current one.
+        """
         settings = self._settings
         async with self._db.transaction() as conn:
             request = await store.get(conn, request_id)
-            if request is None:
+            if request is None or chat_id not in await outbox.card_chats(conn, request_id):
                 return _refuse("error.stale_button")
+            await self._retire_copy(conn, request, chat_id, message_id)
             grid = self._grid(request)
             if not may_work(actor.user_id, grid, settings.admins):
                 return _refuse("claim.refused", request, grid=grid.name)
@@ -375,7 +391,7 @@ class Repairs:
                 conn, request.id, "note", actor_id=actor.user_id, actor_name=actor.name, note=note
             )
             await self._tell_residents(conn, request, "notice.note", name=actor.name, note=note)
-            await dialogs.delete(conn, actor.user_id)
+            await dialogs.close(conn, actor.user_id)
         return Outcome(True, request)
 
     async def resolve(
@@ -420,10 +436,22 @@ class Repairs:
                     flang, "notice.resolved_follower", number=number, name=actor.name, note=note
                 )
                 await enqueue(conn, Outgoing(follower, text, photo=photo))
-            await dialogs.delete(conn, actor.user_id)
+            await dialogs.close(conn, actor.user_id)
         return Outcome(True, after)
 
     # --- helpers -----------------------------------------------------------------------
+
+    async def _retire_copy(
+        self, conn: aiosqlite.Connection, request: Request, chat_id: int, message_id: int
+    ) -> None:
+        """A press on a copy of the card that is not the current one (a copy that was sent
+        twice after a timeout): that copy now points to the current card."""
+        current = await store.card(conn, request.id, chat_id)
+        if current is None or current.message_id == message_id:
+            return
+        lang = self._settings.community.group_language
+        text = t(lang, "card.moved", number=render.number(request))
+        await enqueue(conn, Outgoing(chat_id, text, kind="edit", message_id=message_id))
 
     def _grid(self, request: Request) -> Grid:
         grid = next((g for g in self._settings.grids if g.id == request.grid_id), None)
@@ -477,22 +505,47 @@ class Repairs:
         target = route(grid, self._settings.admin_chat_id, migrations)
         return target.chats, target.via
 
-    async def _post_cards(self, conn: aiosqlite.Connection, request: Request, grid: Grid) -> None:
-        chats, via = await self._route(conn, grid)
-        text, buttons = await self._card_parts(conn, request, via)
+    async def _cards(
+        self, conn: aiosqlite.Connection, request: Request, grid: Grid, routes: list[Route]
+    ) -> tuple[Outgoing, ...]:
+        """The request's cards along the first route; each falls back to the next route if
+        its chat refuses the bot (a group that removed it: the workers; they: the admin chat)."""
+        if not routes:
+            return ()
+        first, rest = routes[0], routes[1:]
+        text, buttons = await self._card_parts(conn, request, first.via)
+        fallback = await self._cards(conn, request, grid, rest)
         photo = request.photos[0] if request.photos else None
-        for chat in chats:
-            await enqueue(
-                conn,
-                Outgoing(chat, text, buttons, photo=photo, kind="card", request_id=request.id),
+        return tuple(
+            Outgoing(
+                chat,
+                text,
+                buttons,
+                photo=photo,
+                kind="card",
+                request_id=request.id,
+                fallback=fallback,
             )
+            for chat in first.chats
+        )
+
+    async def _post_cards(self, conn: aiosqlite.Connection, request: Request, grid: Grid) -> None:
+        migrations = await outbox.chat_migrations(conn)
+        routes = routes_of(grid, self._settings.admin_chat_id, migrations)
+        for card in await self._cards(conn, request, grid, routes):
+            await enqueue(conn, card)
 
     async def _edit_cards(self, conn: aiosqlite.Connection, request: Request) -> None:
         _, via = await self._route(conn, self._grid(request))
         text, buttons = await self._card_parts(conn, request, via)
+        photo = request.photos[0] if request.photos else None
         for chat in await outbox.card_chats(conn, request.id):
+            # The photo is kept in case the card is gone and must be posted again.
             await enqueue(
-                conn, Outgoing(chat, text, buttons, kind="edit_card", request_id=request.id)
+                conn,
+                Outgoing(
+                    chat, text, buttons, photo=photo, kind="edit_card", request_id=request.id
+                ),
             )
 
     async def _send_details(
@@ -546,7 +599,7 @@ class Repairs:
                 render.worker_buttons(lang, request.id),
                 photo=request.photos[0] if request.photos else None,
                 request_id=request.id,
-                fallback=fallback,
+                fallback=(fallback,) if fallback else (),
             ),
         )
 

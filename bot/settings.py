@@ -52,8 +52,12 @@ class TelegramSettings(Section):
     api_file_url: str = "https://api.telegram.org/file/bot"
     # Updates handled at once across chats; each chat's updates are still handled in order.
     concurrent_updates: int = Field(default=16, ge=1, le=64)
+    # Updates of one person that may wait for their turn; more are refused politely.
+    max_waiting_per_person: int = Field(default=20, ge=1, le=1000)
     connection_pool_size: int = Field(default=16, ge=1, le=64)
     poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
+    # How long one Bot API call may take before it counts as timed out (and is tried again).
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("api_base_url", "api_file_url")
     @classmethod
@@ -69,6 +73,14 @@ class OutboxSettings(Section):
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
     backoff_max_seconds: float = Field(default=600.0, gt=0, le=86400)
+    # A message that fails for a reason of ours (not Telegram's) is tried this often, then
+    # parked as failed and reported to the admin chat.
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    # Telegram's flood limits, kept by PTB's rate limiter for every call: about 30 messages a
+    # second overall and 20 a minute in one group.
+    messages_per_second: float = Field(default=30.0, gt=0, le=1000)
+    group_messages: int = Field(default=20, ge=1, le=1000)
+    group_period_seconds: float = Field(default=60.0, gt=0, le=3600)
 
 
 class Grid(Section):

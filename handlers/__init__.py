@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -18,17 +18,41 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.domain import PSEUDO_SENDERS
 from bot.i18n import both, pick_language, t
+from bot.limits import plain
 from handlers import registration, repair, worker
-from handlers.common import answer, lang_of, say
+from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
 log = logging.getLogger(__name__)
 
-# Group -3 skips updates already handled (Telegram redelivers what was not acknowledged when
-# the bot stopped); group -2 records who is speaking before any journey looks at them; group 0
-# holds the journeys; group 9 marks the update handled once every journey is done with it.
-DEDUPE, TRACK, JOURNEYS, DONE = -3, -2, 0, 9
+# Group -4 lets through only what a journey may answer (a real person, a new message or a
+# press); group -3 skips updates already handled (Telegram redelivers what was not acknowledged
+# when the bot stopped); group -2 records who is speaking before any journey looks at them;
+# group 0 holds the journeys; group 9 marks the update handled once every journey is done.
+GATE, DEDUPE, TRACK, JOURNEYS, DONE = -4, -3, -2, 0, 9
+
+
+async def gate(update: Update, context: BotContext) -> None:
+    """Stop what no journey answers: an edit of an old message (never a new command), a
+    channel post, an update without a sender, and Telegram's pseudo-senders and other bots.
+
+    A press from a pseudo-sender is politely refused; the rest is ignored, without an error.
+    """
+    message = update.message
+    if message is not None and message.migrate_to_chat_id:
+        return  # a group became a supergroup: not a person speaking, but we must follow it
+    if message is None and update.callback_query is None and update.my_chat_member is None:
+        raise ApplicationHandlerStop
+    user = update.effective_user
+    if user is None:
+        raise ApplicationHandlerStop
+    if user.is_bot or user.id in PSEUDO_SENDERS:
+        if update.callback_query is not None:
+            lang = pick_language(user.language_code)
+            await answer(update.callback_query, t(lang, "error.pseudo_sender"), alert=True)
+        raise ApplicationHandlerStop
 
 
 async def skip_handled(update: Update, context: BotContext) -> None:
@@ -62,7 +86,7 @@ async def mark_handled(update: Update, context: BotContext) -> None:
 
 async def group_migrated(update: Update, context: BotContext) -> None:
     """A group became a supergroup: cards and pending messages follow its new id."""
-    message = update.effective_message
+    message = update.message
     if message is not None and message.migrate_to_chat_id:
         await context.services.people.chat_migrated(message.chat_id, message.migrate_to_chat_id)
         context.services.kick()
@@ -72,7 +96,7 @@ async def group_command(update: Update, context: BotContext) -> None:
     """Resident commands in a group: point to the private chat instead."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(t(lang_of(context), "error.private_only"))
+        await say(context, message.chat_id, t(lang_of(context), "error.private_only"))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -90,28 +114,59 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def error_handler(update: object, context: BotContext) -> None:
-    """Log it, tell the person nothing was lost, and tell the admin chat."""
+    """Log it, tell the person nothing was lost, and tell the admin chat: each on its own, so
+    that one failing (a press already answered, Telegram busy) does not silence the others."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
+    user = update.effective_user
+    lang = pick_language(user.language_code if user else None)
     try:
         # An error handler gets a fresh context: look the person's language up again.
-        user = update.effective_user
         person = await context.services.people.get(user.id) if user else None
-        lang = person.lang if person else pick_language(user.language_code if user else None)
-        if update.callback_query is not None:
-            await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
-        elif update.effective_chat is not None and update.effective_chat.type == "private":
-            await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
-        admin_chat = context.settings.admin_chat_id
-        if admin_chat is not None:
-            error = html.escape(f"{type(context.error).__name__}: {context.error}"[:500])
-            group_lang = context.settings.community.group_language
-            await context.bot.send_message(
-                admin_chat, t(group_lang, "error.admin_report", error=error)
-            )
+        lang = person.lang if person else lang
     except Exception:
-        log.warning("could not report the error", exc_info=True)
+        log.warning("could not look up the language for the error report", exc_info=True)
+    sorry = t(lang, "error.generic")
+    told = False
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(plain(sorry), show_alert=True)
+            told = True
+        except TelegramError:
+            pass  # already answered: say it in the chat instead
+    chat = update.effective_chat
+    if not told and chat is not None and chat.type == chat.PRIVATE:
+        try:
+            await with_retries(lambda: context.bot.send_message(chat.id, sorry))
+        except TelegramError:
+            log.warning("could not tell %s about the error", chat.id, exc_info=True)
+    admin_chat = context.settings.admin_chat_id
+    if admin_chat is not None:
+        error = f"{type(context.error).__name__}: {context.error}"[:500]
+        group_lang = context.settings.community.group_language
+        try:
+            await with_retries(
+                lambda: context.bot.send_message(
+                    admin_chat, t(group_lang, "error.admin_report", error=error)
+                )
+            )
+        except TelegramError:
+            log.warning("could not report the error to the admin chat", exc_info=True)
+
+
+async def too_fast(update: Update) -> None:
+    """One person sent more than can wait in line: say so once, instead of silence."""
+    user = update.effective_user
+    lang = pick_language(user.language_code if user else None)
+    text = t(lang, "error.too_fast")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain(text), show_alert=True)
+        elif update.effective_chat is not None and update.effective_chat.type == "private":
+            await update.get_bot().send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.info("could not tell %s to slow down", user.id if user else "?")
 
 
 RESIDENT_COMMANDS = ["start", "report", "my", "profile", "language", "help", "cancel"]
@@ -139,6 +194,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         CallbackQueryHandler(stale_button),
     ]
     groups: dict[int, list[BaseHandler[Any, BotContext, Any]]] = {
+        GATE: [TypeHandler(Update, gate)],
         DEDUPE: [TypeHandler(Update, skip_handled)],
         TRACK: [TypeHandler(Update, track)],
         JOURNEYS: journeys,

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import render
 from bot.context import BotContext
 from bot.delivery import markup
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import t
-from bot.messages import Keyboard, keyboard_dicts
+from bot.limits import ANSWER_MAX, clip, fit, plain
+from bot.messages import Keyboard, keyboard_dicts, send_later
 from bot.repairs import Actor, Outcome
 from storage.dialogs import Dialog
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A direct reply is tried this often, waiting at most this long for a 429 to pass, before it
+# is left to the outbox (which keeps trying for as long as it takes).
+REPLY_ATTEMPTS = 4
+REPLY_MAX_WAIT = 10.0
 
 
 def lang_of(context: BotContext) -> str:
@@ -52,22 +65,89 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
     )
 
 
+def _seconds(delay: float | timedelta) -> float:
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = REPLY_ATTEMPTS) -> T:
+    """Make a Telegram call, retrying what the outbox would retry: 429, 5xx, network errors.
+
+    Refusals (BadRequest, Forbidden) are raised at once: trying again changes nothing.
+    """
+    pause = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except (BadRequest, Forbidden):
+            raise
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            if attempt == attempts or wait > REPLY_MAX_WAIT:
+                raise
+            await asyncio.sleep(wait)
+        except NetworkError:  # TimedOut too: a second copy of a reply is harmless
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(pause)
+            pause *= 2
+    raise AssertionError("unreachable")
+
+
 async def say(
     context: BotContext,
     chat_id: int,
     text: str,
     buttons: Keyboard | None = None,
-    reply_markup: Any = None,
-) -> None:
-    """A direct reply inside a conversation (state changes go through the outbox instead)."""
-    await context.bot.send_message(
-        chat_id, text, reply_markup=inline(buttons) if buttons else reply_markup
-    )
+    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+) -> Message | None:
+    """A direct reply inside a conversation (state changes go through the outbox instead).
+
+    Transient errors are retried; if Telegram stays away, or the person blocked the bot, the
+    reply waits in the outbox and nothing is lost. None then.
+    """
+    text = fit(text)
+    keyboard = inline(buttons) if buttons else reply_markup
+    try:
+        return await with_retries(
+            lambda: context.bot.send_message(chat_id, text, reply_markup=keyboard)
+        )
+    except BadRequest:
+        raise
+    except (NetworkError, Forbidden) as exc:
+        log.info("reply to %s left to the outbox: %s", chat_id, exc)
+        raw = reply_markup.to_dict() if reply_markup is not None and not buttons else None
+        await send_later(context.services.db, chat_id, text, keyboard_dicts(buttons or []), raw)
+        context.services.kick()
+        return None
+
+
+async def edit(
+    context: BotContext, chat_id: int, message_id: int, text: str, buttons: Keyboard
+) -> bool:
+    """Edit one of our messages in a private chat; False if it cannot be (send anew then)."""
+    try:
+        await with_retries(
+            lambda: context.bot.edit_message_text(
+                fit(text), chat_id, message_id, reply_markup=inline(buttons)
+            )
+        )
+    except TelegramError as exc:
+        log.info("could not edit message %s in %s: %s", message_id, chat_id, exc)
+        return False
+    return True
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    """Every press gets an answer, or the user's client keeps spinning."""
-    await query.answer(text[:200] if text else None, show_alert=alert)
+    """Every press gets an answer, or the user's client keeps spinning.
+
+    Answers are plain text (not HTML) of at most 200 characters. A failed answer is only
+    logged: the press itself was handled, and the person must not hear otherwise.
+    """
+    shown = clip(plain(text), ANSWER_MAX) if text else None
+    try:
+        await with_retries(lambda: query.answer(shown, show_alert=alert), attempts=3)
+    except TelegramError as exc:
+        log.info("could not answer callback query %s: %s", query.id, exc)
 
 
 async def drop_buttons(update: Update) -> None:
@@ -75,9 +155,20 @@ async def drop_buttons(update: Update) -> None:
     query = update.callback_query
     if query is None or query.message is None:
         return
-    # Already gone or too old to edit: harmless.
-    with contextlib.suppress(BadRequest):
+    try:
         await query.edit_message_reply_markup(None)
+    except TelegramError as exc:  # already gone, too old, or Telegram busy: only cosmetic
+        log.debug("could not take the buttons off: %s", exc)
+
+
+def in_private(update: Update) -> bool:
+    """Was the button pressed in the presser's own private chat with the bot?"""
+    query = update.callback_query
+    return (
+        query is not None
+        and query.message is not None
+        and query.message.chat.id == query.from_user.id
+    )
 
 
 def explain(lang: str, outcome: Outcome) -> str:
@@ -99,3 +190,6 @@ class Flow:
     prompt: Callable[[BotContext, Dialog], Awaitable[None]]
     on_input: Callable[[Update, BotContext, Dialog], Awaitable[None]]
     on_button: Callable[[Update, BotContext, Dialog, Any], Awaitable[None]]
+    # A worker's wizard (resolve, note) may interrupt any other: that one keeps its step and
+    # is asked again afterwards. Other wizards resume the open one instead of starting.
+    interrupts: bool = False

@@ -3,33 +3,27 @@
 PTB's ConversationHandler keeps its state in memory (its persistence flushes on an interval),
 and a resident's half-filled report must survive `kill -9`; so each step is a `dialogs` row and
 these handlers route input and wizard buttons to the flow that row names.
+
+A wizard button counts only in the private chat, wizard and step that showed it: it carries the
+step's nonce. An album (photos sent together) is one answer: once it answered a question, the
+rest of its photos are not answered again. A step that collects an album's photos says so by
+keeping the album's id in `data["album"]`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.callbacks import Verb
+from bot.callbacks import WIZARD_VERBS
 from bot.context import BotContext
 from bot.i18n import t
-from handlers.common import Flow, answer, lang_of, main_menu, say
-
-# Wizard buttons: what they mean depends on the flow and step the person is in.
-WIZARD_VERBS = (
-    Verb.BUILDING,
-    Verb.CATEGORY,
-    Verb.SKIP,
-    Verb.PHOTOS_DONE,
-    Verb.CONFIRM,
-    Verb.ABORT,
-    Verb.FOLLOW,
-    Verb.DIFFERENT,
-)
-
+from handlers.common import Flow, answer, drop_buttons, in_private, lang_of, main_menu, say
+from storage.dialogs import Dialog
 
 MenuAction = Callable[[Update, BotContext], Awaitable[None]]
 
@@ -49,7 +43,6 @@ class DialogRouter:
 
     def input_handler(self) -> BaseHandler[Update, BotContext, None]:
         """Registered last in its group: any private message a wizard may be waiting for."""
-        # Only new messages: editing an old message must not answer today's question.
         return MessageHandler(
             filters.UpdateType.MESSAGE
             & filters.ChatType.PRIVATE
@@ -58,19 +51,35 @@ class DialogRouter:
             self.on_input,
         )
 
+    async def open(
+        self, context: BotContext, user_id: int, flow: str, step: str, data: dict[str, Any]
+    ) -> Dialog:
+        """Start a wizard. One that interrupts sets the open wizard aside to ask it again after
+        (a worker's wizard replacing another worker's wizard keeps what that one set aside)."""
+        people = context.services.people
+        set_aside = None
+        if self._flows[flow].interrupts:
+            current = await people.dialog(user_id)
+            if current is not None and current.flow in self._flows:
+                set_aside = current.suspended if self._flows[current.flow].interrupts else current
+        return await people.open_dialog(user_id, flow, step, data, set_aside)
+
     async def cancel(self, update: Update, context: BotContext) -> None:
-        """/cancel: drop whatever wizard is open; nothing half-filled is kept."""
+        """/cancel: drop the open wizard; nothing half-filled is kept. One it had set aside
+        is asked again."""
         user = update.effective_user
         assert user is not None
         lang = lang_of(context)
-        dropped = await context.services.people.drop_dialog(user.id)
+        existed, restored = await context.services.people.close_dialog(user.id)
         registered = context.person is not None and context.person.registered
         await say(
             context,
             user.id,
-            t(lang, "report.cancelled" if dropped else "nothing_to_cancel"),
+            t(lang, "report.cancelled" if existed else "nothing_to_cancel"),
             reply_markup=main_menu(lang) if registered else ReplyKeyboardRemove(),
         )
+        if restored is not None:
+            await self.resume(context, user.id)
 
     async def resume(self, context: BotContext, user_id: int) -> bool:
         """Re-ask the open wizard's current question; False if none is open."""
@@ -80,6 +89,10 @@ class DialogRouter:
         await say(context, user_id, t(lang_of(context), "report.resume"))
         await self._flows[dialog.flow].prompt(context, dialog)
         return True
+
+    async def ask(self, context: BotContext, dialog: Dialog) -> None:
+        """Ask the question of the step `dialog` is on."""
+        await self._flows[dialog.flow].prompt(context, dialog)
 
     async def on_input(self, update: Update, context: BotContext) -> None:
         """A message in private chat: the open wizard's answer, a menu button, or help."""
@@ -91,23 +104,44 @@ class DialogRouter:
         if action is not None:
             await action(update, context)
             return
-        dialog = await context.services.people.dialog(user.id)
+        people = context.services.people
+        album = message.media_group_id
+        if album is not None and await people.album_answered(user.id, album):
+            return  # the rest of an album that already answered
+        dialog = await people.dialog(user.id)
         if dialog is not None and dialog.flow in self._flows:
             await self._flows[dialog.flow].on_input(update, context, dialog)
-            return
-        await say(context, user.id, t(lang_of(context), "unknown"))
+        else:
+            await say(context, user.id, t(lang_of(context), "unknown"))
+        if album is not None:
+            after = await people.dialog(user.id)
+            collecting = (
+                after is not None
+                and dialog is not None
+                and (after.flow, after.step) == (dialog.flow, dialog.step)
+                and after.data.get("album") == album
+            )
+            if not collecting:
+                await people.answer_album(user.id, album)
 
     async def on_button(self, update: Update, context: BotContext) -> None:
-        """A wizard button: valid only for the step that offered it."""
+        """A wizard button: valid only in the private chat, wizard and step that showed it."""
         query = update.callback_query
         assert query is not None
-        lang = lang_of(context)
         data = callbacks.parse(query.data)
         dialog = await context.services.people.dialog(query.from_user.id)
-        if data is None or dialog is None or dialog.flow not in self._flows:
-            await answer(query, t(lang, "error.stale_button"))
+        if (
+            data is None
+            or dialog is None
+            or dialog.flow not in self._flows
+            or data.arg2 != dialog.nonce
+            or not in_private(update)
+        ):
+            await answer(query, t(lang_of(context), "error.stale_button"))
             return
         await self._flows[dialog.flow].on_button(update, context, dialog, data)
+        # The step is answered: its buttons go, so the message cannot be pressed again.
+        await drop_buttons(update)
 
 
 def router(context: BotContext) -> DialogRouter:

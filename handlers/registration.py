@@ -8,13 +8,14 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot import callbacks, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
-from bot.domain import UNIT_MAX
+from bot.domain import UNIT_MAX, staff_role
 from bot.i18n import LANGUAGES, both, t
+from bot.limits import visible
 from bot.messages import Button, Keyboard
-from handlers.common import Flow, answer, lang_of, main_menu, say
+from handlers.common import Flow, answer, in_private, lang_of, main_menu, say
 from handlers.dialog import router
 from storage.dialogs import Dialog
 
@@ -28,11 +29,11 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-def building_buttons(context: BotContext, own: str | None = None) -> Keyboard:
+def building_buttons(context: BotContext, nonce: int, own: str | None = None) -> Keyboard:
     lang = lang_of(context)
     buildings = context.settings.buildings
     labels = [t(lang, "report.own_building", building=b) if b == own else b for b in buildings]
-    buttons = [Button(label, Callback(Verb.BUILDING, i)) for i, label in enumerate(labels)]
+    buttons = [Button(label, Callback(Verb.BUILDING, i, nonce)) for i, label in enumerate(labels)]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     if own in buildings:
         # The resident's own building first: the usual answer is one tap away.
@@ -50,10 +51,9 @@ def chosen_building(context: BotContext, data: Callback) -> str | None:
 async def start_registration(
     context: BotContext, user_id: int, then: dict[str, Any] | None = None, welcome: bool = True
 ) -> None:
-    """Open the registration wizard; `then` is the wizard to return to afterwards."""
-    dialog = await context.services.people.save_dialog(
-        user_id, FLOW, Step.BUILDING, {"then": then}
-    )
+    """Open the registration wizard; `then` is the wizard step (flow, step, data) to go on
+    with afterwards."""
+    dialog = await router(context).open(context, user_id, FLOW, Step.BUILDING, {"then": then})
     intro = None
     if welcome:
         key = "reg.first" if then else "reg.welcome"
@@ -69,7 +69,7 @@ async def prompt(context: BotContext, dialog: Dialog, intro: str | None = None) 
     if step is Step.BUILDING:
         question = t(lang, "reg.ask_building")
         text = f"{intro}\n\n{question}" if intro else question
-        await say(context, uid, text, building_buttons(context))
+        await say(context, uid, text, building_buttons(context, dialog.nonce))
     elif step is Step.UNIT:
         await say(context, uid, t(lang, "reg.ask_unit", building=dialog.data["building"]))
     elif step is Step.PHONE:
@@ -93,18 +93,15 @@ async def prompt(context: BotContext, dialog: Dialog, intro: str | None = None) 
         )
         buttons = [
             [
-                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM)),
-                Button(t(lang, "reg.redo"), Callback(Verb.ABORT)),
+                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM, 0, dialog.nonce)),
+                Button(t(lang, "reg.redo"), Callback(Verb.REDO, 0, dialog.nonce)),
             ]
         ]
         await say(context, uid, text, buttons)
 
 
 async def _advance(context: BotContext, dialog: Dialog, step: Step, **data: Any) -> None:
-    saved = await context.services.people.save_dialog(
-        dialog.user_id, FLOW, step, {**dialog.data, **data}
-    )
-    await prompt(context, saved)
+    await prompt(context, await context.services.people.advance(dialog, step, **data))
 
 
 async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
@@ -114,7 +111,7 @@ async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
     lang = lang_of(context)
     step = Step(dialog.step)
     if step is Step.UNIT:
-        unit = (message.text or "").strip()
+        unit = visible(message.text)
         if not unit or len(unit) > UNIT_MAX:
             await say(context, dialog.user_id, t(lang, "reg.unit_bad", max=UNIT_MAX))
             return
@@ -148,7 +145,7 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     elif step is Step.CONFIRM and data.verb is Verb.CONFIRM:
         await answer(query)
         await _finish(context, dialog)
-    elif step is Step.CONFIRM and data.verb is Verb.ABORT:
+    elif step is Step.CONFIRM and data.verb is Verb.REDO:
         await answer(query)
         await _advance(context, dialog, Step.BUILDING)
     else:
@@ -156,28 +153,52 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
 
 
 async def _finish(context: BotContext, dialog: Dialog) -> None:
-    from handlers import repair
-
     data = dialog.data
     then = data.get("then")
-    next_dialog = repair.first_step(dialog.user_id) if then else None
-    await context.services.people.register(
-        dialog.user_id, data["building"], data["unit"], data.get("phone"), next_dialog
+    following = None
+    if then:  # the wizard registration was started for (a report) goes on
+        following = Dialog(dialog.user_id, then["flow"], then["step"], then["data"])
+    opened = await context.services.people.register(
+        dialog.user_id, data["building"], data["unit"], data.get("phone"), following
     )
     lang = lang_of(context)
     await say(context, dialog.user_id, t(lang, "reg.done"), reply_markup=main_menu(lang))
-    if next_dialog is not None:
-        await repair.prompt(context, next_dialog)
+    if opened is not None and then:
+        await router(context).ask(context, opened)
+    elif opened is not None:
+        await router(context).resume(context, dialog.user_id)
+
+
+async def greet_staff(update: Update, context: BotContext) -> bool:
+    """Greet a grid worker or admin by role: their grids, their open claims, what they can do.
+
+    Asks nothing (staff are not residents); an open wizard of theirs is asked again after.
+    False if the person is not staff.
+    """
+    user = update.effective_user
+    assert user is not None
+    settings = context.settings
+    staff = staff_role(user.id, settings.grids, settings.admins)
+    if staff is None:
+        return False
+    lang = lang_of(context)
+    claims = await context.services.repairs.claimed_by(user.id)
+    registered = context.person is not None and context.person.registered
+    text, buttons = render.staff_greeting(
+        settings, lang, user.first_name, staff, claims, registered
+    )
+    await say(context, user.id, text, buttons)
+    await router(context).resume(context, user.id)
+    return True
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """/start: welcome a worker, greet a registered resident, or begin registration."""
+    """/start: greet staff by role, greet a registered resident, or begin registration."""
     user = update.effective_user
     assert user is not None
     lang = lang_of(context)
     community = context.settings.community.name
-    if context.args and context.args[0] == "worker":
-        await say(context, user.id, t(lang, "worker.hello", name=user.first_name))
+    if await greet_staff(update, context):
         return
     if await router(context).resume(context, user.id):
         return
@@ -215,7 +236,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     data = callbacks.parse(query.data)
-    if data is None or data.arg >= len(LANGUAGES):
+    if data is None or data.arg >= len(LANGUAGES) or not in_private(update):
         await answer(query, t(lang_of(context), "error.stale_button"))
         return
     lang = LANGUAGES[data.arg]
@@ -231,13 +252,15 @@ async def language_chosen(update: Update, context: BotContext) -> None:
 
 
 async def profile(update: Update, context: BotContext) -> None:
-    """/profile: show the registration with a Change button."""
+    """/profile: show the registration with a Change button, or offer to register (staff who
+    also live here register as residents from here)."""
     user = update.effective_user
     assert user is not None
     lang = lang_of(context)
     person = context.person
     if person is None or not person.registered:
-        await say(context, user.id, t(lang, "profile.none"))
+        register = [[Button(t(lang, "profile.register"), Callback(Verb.EDIT_PROFILE))]]
+        await say(context, user.id, t(lang, "profile.none"), register)
         return
     text = t(
         lang,
@@ -253,13 +276,17 @@ async def profile(update: Update, context: BotContext) -> None:
 
 
 async def edit_profile(update: Update, context: BotContext) -> None:
-    """The Change button: run registration again (unless another wizard is open)."""
+    """The Change / Register button: run registration (unless another wizard is open)."""
     query = update.callback_query
     assert query is not None
+    if not in_private(update):
+        await answer(query, t(lang_of(context), "error.stale_button"))
+        return
     await answer(query)
     if await router(context).resume(context, query.from_user.id):
         return
-    await start_registration(context, query.from_user.id, welcome=False)
+    registered = context.person is not None and context.person.registered
+    await start_registration(context, query.from_user.id, welcome=not registered)
 
 
 REGISTRATION = Flow(FLOW, prompt, on_input, on_button)

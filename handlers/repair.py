@@ -13,6 +13,7 @@ from bot.callbacks import Callback, Verb
 from bot.context import BotContext
 from bot.domain import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_PHOTOS, Status
 from bot.i18n import t
+from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
 from bot.repairs import ReportDraft
 from handlers.common import (
@@ -20,7 +21,9 @@ from handlers.common import (
     actor_of,
     answer,
     drop_buttons,
+    edit,
     explain,
+    in_private,
     lang_of,
     main_menu,
     say,
@@ -30,7 +33,6 @@ from handlers.registration import building_buttons, chosen_building, start_regis
 from storage.dialogs import Dialog
 
 FLOW = "report"
-CANCELLABLE = (Status.OPEN, Status.CLAIMED, Status.REOPENED)
 
 
 class Step(StrEnum):
@@ -42,12 +44,12 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-def first_step(user_id: int) -> Dialog:
-    return Dialog(user_id, FLOW, Step.CATEGORY, {"photos": []})
+# Where a report starts; registration goes on with it when a report sent the resident there.
+FIRST_STEP: dict[str, Any] = {"flow": FLOW, "step": Step.CATEGORY, "data": {"photos": []}}
 
 
-def _cancel_button(lang: str) -> list[Button]:
-    return [Button(t(lang, "btn.cancel"), Callback(Verb.ABORT))]
+def _cancel_button(lang: str, dialog: Dialog) -> list[Button]:
+    return [Button(t(lang, "btn.cancel"), Callback(Verb.ABORT, 0, dialog.nonce))]
 
 
 async def prompt(context: BotContext, dialog: Dialog) -> None:
@@ -59,14 +61,16 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
     settings = context.settings
     if step is Step.CATEGORY:
         buttons = [
-            Button(c.name(lang), Callback(Verb.CATEGORY, i))
+            Button(c.name(lang), Callback(Verb.CATEGORY, i, dialog.nonce))
             for i, c in enumerate(settings.categories)
         ]
         rows: Keyboard = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        await say(context, uid, t(lang, "report.ask_category"), [*rows, _cancel_button(lang)])
+        await say(
+            context, uid, t(lang, "report.ask_category"), [*rows, _cancel_button(lang, dialog)]
+        )
     elif step is Step.BUILDING:
         own = context.person.building if context.person else None
-        rows = [*building_buttons(context, own), _cancel_button(lang)]
+        rows = [*building_buttons(context, dialog.nonce, own), _cancel_button(lang, dialog)]
         await say(context, uid, t(lang, "report.ask_building"), rows)
     elif step is Step.DESCRIPTION:
         await say(
@@ -76,7 +80,10 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         )
     elif step is Step.PHOTOS:
         await say(
-            context, uid, t(lang, "report.ask_photos", max=MAX_PHOTOS), _photo_buttons(lang, data)
+            context,
+            uid,
+            t(lang, "report.ask_photos", max=MAX_PHOTOS),
+            _photo_buttons(lang, dialog),
         )
     elif step is Step.DUPLICATE:
         await _show_duplicate(context, dialog)
@@ -91,17 +98,17 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         )
         confirm: Keyboard = [
             [
-                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM)),
-                Button(t(lang, "btn.cancel"), Callback(Verb.ABORT)),
+                Button(t(lang, "btn.confirm"), Callback(Verb.CONFIRM, 0, dialog.nonce)),
+                Button(t(lang, "btn.cancel"), Callback(Verb.ABORT, 0, dialog.nonce)),
             ]
         ]
         await say(context, uid, text, confirm)
 
 
-def _photo_buttons(lang: str, data: dict[str, Any]) -> Keyboard:
-    if data["photos"]:
-        return [[Button(t(lang, "btn.done"), Callback(Verb.PHOTOS_DONE))]]
-    return [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
+def _photo_buttons(lang: str, dialog: Dialog) -> Keyboard:
+    if dialog.data["photos"]:
+        return [[Button(t(lang, "btn.done"), Callback(Verb.PHOTOS_DONE, 0, dialog.nonce))]]
+    return [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP, 0, dialog.nonce))]]
 
 
 async def _show_duplicate(context: BotContext, dialog: Dialog) -> None:
@@ -121,17 +128,14 @@ async def _show_duplicate(context: BotContext, dialog: Dialog) -> None:
         status=render.status_name(lang, request.status),
     )
     buttons = [
-        [Button(t(lang, "report.same"), Callback(Verb.FOLLOW, request.id))],
-        [Button(t(lang, "report.different"), Callback(Verb.DIFFERENT))],
+        [Button(t(lang, "report.same"), Callback(Verb.FOLLOW, request.id, dialog.nonce))],
+        [Button(t(lang, "report.different"), Callback(Verb.DIFFERENT, 0, dialog.nonce))],
     ]
     await say(context, dialog.user_id, text, buttons)
 
 
 async def _advance(context: BotContext, dialog: Dialog, step: Step, **data: Any) -> None:
-    saved = await context.services.people.save_dialog(
-        dialog.user_id, FLOW, step, {**dialog.data, **data}
-    )
-    await prompt(context, saved)
+    await prompt(context, await context.services.people.advance(dialog, step, **data))
 
 
 async def _review(context: BotContext, dialog: Dialog) -> None:
@@ -159,8 +163,9 @@ async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
                 t(lang, "report.description_not_text", min=DESCRIPTION_MIN, max=DESCRIPTION_MAX),
             )
             return
-        text = message.text.strip()
-        if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+        text = visible(message.text)
+        length = visible_length(text)
+        if not DESCRIPTION_MIN <= length <= DESCRIPTION_MAX:
             await say(
                 context,
                 uid,
@@ -169,32 +174,39 @@ async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
                     "report.description_bad",
                     min=DESCRIPTION_MIN,
                     max=DESCRIPTION_MAX,
-                    n=len(text),
+                    n=length,
                 ),
             )
             return
         await _advance(context, dialog, Step.PHOTOS, description=text)
     elif step is Step.PHOTOS and message.photo:
-        photos = [*dialog.data["photos"], message.photo[-1].file_id]
-        if len(photos) >= MAX_PHOTOS:
-            saved = await context.services.people.save_dialog(
-                uid, FLOW, Step.PHOTOS, {**dialog.data, "photos": photos[:MAX_PHOTOS]}
-            )
-            await _review(context, saved)
-            return
-        saved = await context.services.people.save_dialog(
-            uid, FLOW, Step.PHOTOS, {**dialog.data, "photos": photos}
-        )
-        await say(
-            context,
-            uid,
-            t(lang, "report.photo_added", n=len(photos), max=MAX_PHOTOS),
-            _photo_buttons(lang, saved.data),
-        )
+        await _add_photo(context, dialog, message.photo[-1].file_id, message.media_group_id)
     elif step is Step.PHOTOS:
-        await say(context, uid, t(lang, "report.photo_bad"), _photo_buttons(lang, dialog.data))
+        await say(context, uid, t(lang, "report.photo_bad"), _photo_buttons(lang, dialog))
     else:
         await prompt(context, dialog)
+
+
+async def _add_photo(context: BotContext, dialog: Dialog, file_id: str, album: str | None) -> None:
+    """Keep the photo; at the most photos go on. An album gets one acknowledgement, edited as
+    its photos arrive, instead of one message per photo."""
+    lang = lang_of(context)
+    people = context.services.people
+    photos = [*dialog.data["photos"], file_id]
+    if len(photos) >= MAX_PHOTOS:
+        full = await people.advance(dialog, Step.PHOTOS, photos=photos[:MAX_PHOTOS])
+        await _review(context, full)
+        return
+    saved = await people.advance(dialog, Step.PHOTOS, photos=photos, album=album)
+    text = t(lang, "report.photo_added", n=len(photos), max=MAX_PHOTOS)
+    same_album = album is not None and dialog.data.get("album") == album
+    ack = saved.data.get("ack") if same_album else None
+    buttons = _photo_buttons(lang, saved)
+    if ack is not None and await edit(context, dialog.user_id, ack, text, buttons):
+        return
+    sent = await say(context, dialog.user_id, text, buttons)
+    if album is not None and sent is not None:
+        await people.keep(saved, ack=sent.message_id)
 
 
 async def on_button(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
@@ -206,11 +218,12 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     categories = context.settings.categories
     if data.verb is Verb.ABORT:
         await answer(query)
-        await drop_buttons(update)
-        await context.services.people.drop_dialog(dialog.user_id)
+        _, restored = await context.services.people.close_dialog(dialog.user_id)
         await say(
             context, dialog.user_id, t(lang, "report.cancelled"), reply_markup=main_menu(lang)
         )
+        if restored is not None:
+            await router(context).resume(context, dialog.user_id)
     elif step is Step.CATEGORY and data.verb is Verb.CATEGORY and data.arg < len(categories):
         await answer(query)
         await _advance(context, dialog, Step.BUILDING, category=categories[data.arg].id)
@@ -246,8 +259,8 @@ async def _follow(update: Update, context: BotContext, dialog: Dialog, request_i
     outcome = await context.services.repairs.follow(actor, request_id)
     await answer(query)
     if outcome.ok:
-        await drop_buttons(update)
         context.services.kick()
+        await router(context).resume(context, actor.user_id)
     elif outcome.reason == "error.stale_button":
         # It was closed meanwhile: carry on with the resident's own report.
         await _advance(context, dialog, Step.CONFIRM)
@@ -270,8 +283,8 @@ async def _confirm(update: Update, context: BotContext, dialog: Dialog) -> None:
     outcome = await context.services.repairs.file(actor, draft)
     await answer(query)
     if outcome.ok:
-        await drop_buttons(update)
         context.services.kick()
+        await router(context).resume(context, actor.user_id)
     else:
         await say(context, actor.user_id, explain(lang_of(context), outcome))
 
@@ -283,15 +296,17 @@ async def report(update: Update, context: BotContext) -> None:
     if await router(context).resume(context, user.id):
         return
     if context.person is None or not context.person.registered:
-        await start_registration(context, user.id, then={"flow": FLOW})
+        await start_registration(context, user.id, then=FIRST_STEP)
         return
-    dialog = first_step(user.id)
-    await context.services.people.save_dialog(user.id, dialog.flow, dialog.step, dialog.data)
+    dialog = await router(context).open(
+        context, user.id, FIRST_STEP["flow"], FIRST_STEP["step"], FIRST_STEP["data"]
+    )
     await prompt(context, dialog)
 
 
 async def my_requests(update: Update, context: BotContext) -> None:
-    """/my or the menu button: the resident's requests with details and cancel buttons."""
+    """/my or the menu button: the resident's requests, a page at a time, with details and
+    cancel buttons."""
     user = update.effective_user
     assert user is not None
     lang = lang_of(context)
@@ -299,53 +314,53 @@ async def my_requests(update: Update, context: BotContext) -> None:
     if not requests:
         await say(context, user.id, t(lang, "my.empty"))
         return
-    lines = [t(lang, "my.header", n=len(requests))]
-    buttons: Keyboard = []
-    for request in requests:
-        number = render.number(request)
-        line = t(
-            lang,
-            "my.item",
-            number=number,
-            category=render.category_name(context.settings, lang, request.category),
-            building=request.building,
-            status=render.status_name(lang, request.status),
-        )
-        if request.reporter_id != user.id:
-            line += " " + t(lang, "my.following")
-        lines.append(line)
-        row = [Button(t(lang, "my.details", number=number), Callback(Verb.TIMELINE, request.id))]
-        if request.reporter_id == user.id and request.status in CANCELLABLE:
-            row.append(
-                Button(
-                    t(lang, "my.cancel", number=number), Callback(Verb.CANCEL_REQUEST, request.id)
-                )
-            )
-        buttons.append(row)
-    await say(context, user.id, "\n\n".join(lines), buttons)
+    text, buttons = render.my_requests(context.settings, lang, user.id, requests, 0)
+    await say(context, user.id, text, buttons)
+
+
+async def _show_page(update: Update, context: BotContext, text: str, buttons: Keyboard) -> None:
+    """A page of a list: the pressed message turns to it (or it comes anew)."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    chat = query.message.chat.id
+    if not await edit(context, chat, query.message.message_id, text, buttons):
+        await say(context, chat, text, buttons)
 
 
 async def on_request_button(update: Update, context: BotContext) -> None:
-    """Timeline, cancel (with a second press to be sure), rate and not-fixed buttons."""
+    """Timeline (paged), /my pages, cancel (with a second press to be sure), rate and
+    not-fixed buttons: each acts only in the presser's private chat."""
     query = update.callback_query
     actor = actor_of(update)
     assert query is not None
     lang = lang_of(context)
     data = callbacks.parse(query.data)
-    if data is None or actor is None:
+    if data is None or actor is None or not in_private(update):
         await answer(query, t(lang, "error.stale_button"))
         return
     repairs = context.services.repairs
-    if data.verb is Verb.TIMELINE:
+    if data.verb in (Verb.TIMELINE, Verb.TIMELINE_PAGE):
         found = await repairs.timeline(actor.user_id, data.arg)
         await answer(query)
         if found is None:
             await say(context, actor.user_id, t(lang, "error.stale_button"))
+            return
+        request, events = found
+        text, buttons = render.timeline(context.settings, lang, request, events, data.arg2 or 0)
+        if request.assignee_id == actor.user_id and request.status == Status.CLAIMED:
+            buttons = [*buttons, *render.worker_buttons(lang, request.id)]
+        if data.verb is Verb.TIMELINE:
+            await say(context, actor.user_id, text, buttons)
         else:
-            request, events = found
-            await say(
-                context, actor.user_id, render.timeline(context.settings, lang, request, events)
-            )
+            await _show_page(update, context, text, buttons)
+        return
+    if data.verb is Verb.MY_PAGE:
+        await answer(query)
+        requests = await repairs.mine(actor.user_id)
+        text, buttons = render.my_requests(
+            context.settings, lang, actor.user_id, requests, data.arg
+        )
+        await _show_page(update, context, text, buttons)
         return
     if data.verb is Verb.CANCEL_REQUEST:
         mine = await repairs.get(data.arg)
@@ -383,6 +398,8 @@ def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     private = filters.ChatType.PRIVATE
     verbs = (
         Verb.TIMELINE,
+        Verb.TIMELINE_PAGE,
+        Verb.MY_PAGE,
         Verb.CANCEL_REQUEST,
         Verb.CANCEL_REQUEST_SURE,
         Verb.RATE,

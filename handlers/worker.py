@@ -13,9 +13,19 @@ from bot.callbacks import Callback, Verb
 from bot.context import BotContext
 from bot.domain import NOTE_MAX, Action
 from bot.i18n import t
-from bot.messages import Button
+from bot.limits import visible
+from bot.messages import Button, Keyboard
 from bot.repairs import Actor, Outcome
-from handlers.common import Flow, actor_of, answer, drop_buttons, explain, lang_of, say
+from handlers.common import (
+    Flow,
+    actor_of,
+    answer,
+    drop_buttons,
+    explain,
+    in_private,
+    lang_of,
+    say,
+)
 from handlers.dialog import router
 from storage.dialogs import Dialog
 
@@ -41,11 +51,14 @@ async def claim(update: Update, context: BotContext) -> None:
     if data is None:
         await answer(query, t(lang, "error.stale_button"))
         return
-    outcome = await context.services.repairs.claim(actor, data.arg)
+    assert query.message is not None
+    outcome = await context.services.repairs.claim(
+        actor, data.arg, query.message.chat.id, query.message.message_id
+    )
+    context.services.kick()  # an out-of-date copy of the card may have been retired
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)
         return
-    context.services.kick()
     await answer(query, explain_ok(lang, outcome, "claim.ok"))
 
 
@@ -60,7 +73,7 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
     lang = lang_of(context)
     data = callbacks.parse(query.data)
     actor = actor_of(update)
-    if data is None or actor is None:
+    if data is None or actor is None or not in_private(update):
         await answer(query, t(lang, "error.stale_button"))
         return
     repairs = context.services.repairs
@@ -80,11 +93,10 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
         await answer(query, explain(lang, outcome), alert=True)
         return
     await answer(query)
-    if await router(context).resume(context, actor.user_id):
-        return
+    # A worker's button always acts: a wizard open meanwhile is set aside and asked again after.
     flow = RESOLVE_FLOW if data.verb is Verb.RESOLVE else NOTE_FLOW
-    dialog = await context.services.people.save_dialog(
-        actor.user_id, flow, Step.NOTE, {"request_id": data.arg}
+    dialog = await router(context).open(
+        context, actor.user_id, flow, Step.NOTE, {"request_id": data.arg}
     )
     await prompt(context, dialog)
 
@@ -95,8 +107,7 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
     request = await context.services.repairs.get(dialog.data["request_id"])
     number = render.number(request) if request else "?"
     if dialog.step == Step.PHOTO:
-        skip = [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
-        await say(context, dialog.user_id, t(lang, "resolve.ask_photo"), skip)
+        await say(context, dialog.user_id, t(lang, "resolve.ask_photo"), _skip(lang, dialog))
     elif dialog.flow == RESOLVE_FLOW:
         await say(
             context, dialog.user_id, t(lang, "resolve.ask_note", number=number, max=NOTE_MAX)
@@ -112,22 +123,22 @@ async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
     assert message is not None and actor is not None
     lang = lang_of(context)
     if dialog.step == Step.NOTE:
-        note = (message.text or "").strip()
+        note = visible(message.text)
         if not note or len(note) > NOTE_MAX:
             await say(context, actor.user_id, t(lang, "resolve.note_bad", max=NOTE_MAX))
             return
         if dialog.flow == NOTE_FLOW:
             await _finish(context, actor, dialog, note, None)
             return
-        saved = await context.services.people.save_dialog(
-            actor.user_id, dialog.flow, Step.PHOTO, {**dialog.data, "note": note}
-        )
-        await prompt(context, saved)
+        await prompt(context, await context.services.people.advance(dialog, Step.PHOTO, note=note))
     elif message.photo:
         await _finish(context, actor, dialog, dialog.data["note"], message.photo[-1].file_id)
     else:
-        skip = [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP))]]
-        await say(context, actor.user_id, t(lang, "resolve.photo_bad"), skip)
+        await say(context, actor.user_id, t(lang, "resolve.photo_bad"), _skip(lang, dialog))
+
+
+def _skip(lang: str, dialog: Dialog) -> Keyboard:
+    return [[Button(t(lang, "btn.skip"), Callback(Verb.SKIP, 0, dialog.nonce))]]
 
 
 async def on_button(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
@@ -137,7 +148,6 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     assert query is not None and actor is not None
     if dialog.step == Step.PHOTO and data.verb is Verb.SKIP:
         await answer(query)
-        await drop_buttons(update)
         await _finish(context, actor, dialog, dialog.data["note"], None)
     else:
         await answer(query, t(lang_of(context), "error.stale_button"))
@@ -157,15 +167,17 @@ async def _finish(
         done = "note.saved"
     if not outcome.ok:
         # The request moved on meanwhile (cancelled, handed back): nothing left to ask.
-        await context.services.people.drop_dialog(actor.user_id)
+        await context.services.people.close_dialog(actor.user_id)
         await say(context, actor.user_id, explain(lang, outcome))
-        return
-    context.services.kick()
-    await say(context, actor.user_id, explain_ok(lang, outcome, done))
+    else:
+        context.services.kick()
+        await say(context, actor.user_id, explain_ok(lang, outcome, done))
+    # Whatever the worker had half-filled before is asked again.
+    await router(context).resume(context, actor.user_id)
 
 
-RESOLVE = Flow(RESOLVE_FLOW, prompt, on_input, on_button)
-NOTE = Flow(NOTE_FLOW, prompt, on_input, on_button)
+RESOLVE = Flow(RESOLVE_FLOW, prompt, on_input, on_button, interrupts=True)
+NOTE = Flow(NOTE_FLOW, prompt, on_input, on_button, interrupts=True)
 
 
 def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:

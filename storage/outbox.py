@@ -18,11 +18,22 @@ class OutboxRow:
     chat_id: int
     kind: str
     request_id: int | None
+    message_id: int | None
     text: str
     buttons: list[list[dict[str, str]]]
+    markup: dict[str, Any] | None
     photo: str | None
-    fallback: dict[str, Any] | None
+    # Messages (as dicts, each maybe with fallbacks of its own) to post if the chat refuses us.
+    fallbacks: list[dict[str, Any]]
     attempts: int
+
+
+def _fallbacks(text: str | None) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    value = json.loads(text)
+    # Rows written before fallbacks became a list hold a single message.
+    return value if isinstance(value, list) else [value]
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -31,10 +42,12 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         chat_id=row["chat_id"],
         kind=row["kind"],
         request_id=row["request_id"],
+        message_id=row["message_id"],
         text=row["text"],
         buttons=json.loads(row["buttons"]),
+        markup=json.loads(row["markup"]) if row["markup"] else None,
         photo=row["photo"],
-        fallback=json.loads(row["fallback"]) if row["fallback"] else None,
+        fallbacks=_fallbacks(row["fallback"]),
         attempts=row["attempts"],
     )
 
@@ -47,22 +60,27 @@ async def enqueue(
     text: str,
     buttons: list[list[dict[str, str]]],
     request_id: int | None = None,
+    message_id: int | None = None,
+    markup: dict[str, Any] | None = None,
     photo: str | None = None,
-    fallback: dict[str, Any] | None = None,
+    fallbacks: list[dict[str, Any]] | None = None,
 ) -> int:
     stamp = now_iso()
     held = await _is_unreachable(conn, chat_id)
     cur = await conn.execute(
-        "INSERT INTO outbox (chat_id, kind, request_id, text, buttons, photo, fallback, status, "
-        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (chat_id, kind, request_id, message_id, text, buttons, markup, "
+        "photo, fallback, status, next_attempt_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             chat_id,
             kind,
             request_id,
+            message_id,
             text,
             json.dumps(buttons, ensure_ascii=False),
+            json.dumps(markup, ensure_ascii=False) if markup else None,
             photo,
-            json.dumps(fallback, ensure_ascii=False) if fallback else None,
+            json.dumps(fallbacks, ensure_ascii=False) if fallbacks else None,
             "held" if held else "pending",
             stamp,
             stamp,
@@ -80,6 +98,13 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> li
         "  GROUP BY chat_id"
         ") f ON o.id = f.first_id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
         (iso(now), limit),
+    ) as cur:
+        return [_row(row) for row in await cur.fetchall()]
+
+
+async def pending_for_chat(conn: aiosqlite.Connection, chat_id: int) -> list[OutboxRow]:
+    async with conn.execute(
+        "SELECT * FROM outbox WHERE chat_id = ? AND status = 'pending' ORDER BY id", (chat_id,)
     ) as cur:
         return [_row(row) for row in await cur.fetchall()]
 
@@ -120,17 +145,22 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, status: str, error
     )
 
 
-async def hold_chat(conn: aiosqlite.Connection, chat_id: int, reason: str) -> None:
-    """The chat refuses us: park everything owed to it until it writes to the bot again."""
-    await conn.execute(
+async def hold_chat(conn: aiosqlite.Connection, chat_id: int, reason: str) -> bool:
+    """The chat refuses us: park everything owed to it until it writes to the bot again.
+
+    True if the chat was reachable until now.
+    """
+    cur = await conn.execute(
         "INSERT OR IGNORE INTO unreachable_chats (chat_id, since, reason) VALUES (?, ?, ?)",
         (chat_id, now_iso(), reason[:200]),
     )
+    newly = cur.rowcount == 1
     await conn.execute(
         "UPDATE outbox SET status = 'held', last_error = ? "
         "WHERE chat_id = ? AND status = 'pending'",
         (reason[:500], chat_id),
     )
+    return newly
 
 
 async def release_chat(conn: aiosqlite.Connection, chat_id: int) -> int:

@@ -178,6 +178,18 @@ async def list_by_person(
         return [_request(row) for row in await cur.fetchall()]
 
 
+async def assigned_to(
+    conn: aiosqlite.Connection, user_id: int, statuses: Sequence[str]
+) -> list[Request]:
+    """Requests assigned to a worker in one of `statuses`, oldest first."""
+    marks = ",".join("?" * len(statuses))
+    async with conn.execute(
+        f"SELECT * FROM requests WHERE assignee_id = ? AND status IN ({marks}) ORDER BY id",
+        (user_id, *statuses),
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
+
+
 async def find_similar(
     conn: aiosqlite.Connection,
     kind: str,

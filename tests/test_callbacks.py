@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.callbacks import MAX_BYTES, Callback, Verb, parse, pattern_for
+import ast
+import inspect
+from enum import StrEnum, unique
+
+from bot import callbacks
+from bot.callbacks import MAX_BYTES, TWO_ARGS, WIZARD_VERBS, Callback, Verb, parse, pattern_for
 
 LARGEST = 999_999_999_999  # 12 digits: the most the grammar accepts
-TWO_ARGS = {Verb.RATE}
 ONE_ARG = [v for v in Verb if v not in TWO_ARGS]
 
 
@@ -31,8 +35,40 @@ def test_packed_forms() -> None:
     assert parse("v1:rate:3:4") == Callback(Verb.RATE, 3, 4)
 
 
+def _verb_values_in_source() -> list[str]:
+    """The string of every `NAME = "value"` line of the Verb class, as written."""
+    tree = ast.parse(inspect.getsource(callbacks))
+    verb = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Verb")
+    return [
+        node.value.value
+        for node in verb.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+    ]
+
+
 def test_verb_values_are_distinct() -> None:
-    assert len({v.value for v in Verb}) == len(Verb)
+    # A repeated value in an Enum makes an alias, which iteration and len() never show; read
+    # the class as written instead.
+    values = _verb_values_in_source()
+    assert len(values) == len(Verb.__members__) > 20
+    assert len(values) == len(set(values)), sorted(v for v in values if values.count(v) > 1)
+
+
+def test_a_repeated_verb_value_cannot_be_defined() -> None:
+    # The same guard at import time: @unique refuses an alias.
+    with pytest.raises(ValueError, match="duplicate"):
+
+        @unique
+        class Broken(StrEnum):
+            ONE = "same"
+            TWO = "same"
+
+
+def test_wizard_buttons_carry_their_step() -> None:
+    # Every wizard verb takes the step's nonce as its second number.
+    assert WIZARD_VERBS <= TWO_ARGS
+    assert parse("v1:ok:0") is None
+    assert parse("v1:ok:0:123456") == Callback(Verb.CONFIRM, 0, 123456)
 
 
 @pytest.mark.parametrize("verb", list(Verb))
@@ -105,9 +141,10 @@ def test_one_number_verbs_refuse_a_second(verb: Verb) -> None:
         Callback(verb, 1, 2).pack()
 
 
-def test_rate_needs_two_numbers() -> None:
+@pytest.mark.parametrize("verb", sorted(TWO_ARGS))
+def test_two_number_verbs_need_both(verb: Verb) -> None:
     with pytest.raises(ValueError, match="takes 2"):
-        Callback(Verb.RATE, 1).pack()
+        Callback(verb, 1).pack()
 
 
 def test_pack_refuses_numbers_parse_would_refuse() -> None:

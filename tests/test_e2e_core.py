@@ -27,7 +27,7 @@ async def _people(server: FakeBotApi) -> tuple[FakeUser, FakeUser, FakeUser, Fak
     await register(server, alice, "1", "2-301", "+8613800000001")
     await register(server, bob, "3", "1-101")
     for worker in (a1, a2, b1):
-        await say_and_wait(server, worker, "/start worker", "Details of the requests")
+        await say_and_wait(server, worker, "/start", "You are a grid worker")
     return alice, bob, a1, a2, b1
 
 
@@ -98,8 +98,11 @@ async def test_report_claim_resolve_rate(server: FakeBotApi, bot: RunningBot) ->
     rate = await server.wait_for_message(ALICE, "Replaced the valve")
     await server.wait_for_edit(GROUP_A, card.message_id, "等待居民评价")
 
-    # Only the reporter can rate.
+    # Only the reporter can rate: not from her chat, nor with the same data in his own.
     forged = await server.wait_for_answer(bob.press(rate, "⭐⭐⭐⭐⭐"))
+    assert forged["text"] == "This button is no longer valid."
+    own = server.last_message(BOB)
+    forged = await server.wait_for_answer(bob.press_data(own, "v1:rate:1:5"))
     assert "Only the resident who reported" in str(forged["text"])
 
     await press_and_wait(server, alice, rate, "⭐⭐⭐⭐⭐", "closed with 5★")

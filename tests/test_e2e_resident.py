@@ -153,8 +153,10 @@ async def test_resident_cancels_an_open_request(server: FakeBotApi, bot: Running
 
     mine = await say_and_wait(server, alice, "/my", "Your requests")
     sure = await press_and_wait(server, alice, mine, "Cancel R-0001", "Workers will stop")
-    # Someone else pressing a forged "yes" is refused.
+    # Someone else pressing a forged "yes" is refused, on her message or in his own chat.
     forged = await server.wait_for_answer(dave.press_data(sure, "v1:cxlok:1"))
+    assert forged["text"] == "This button is no longer valid."
+    forged = await server.wait_for_answer(dave.press_data(server.last_message(DAVE), "v1:cxlok:1"))
     assert forged["text"] == "Only the reporter can cancel R-0001."
     await press_and_wait(server, alice, sure, "Yes, cancel it", "R-0001</b> is cancelled")
     cancelled = await server.wait_for_edit(GROUP_A, card.message_id, "已取消")

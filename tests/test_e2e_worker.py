@@ -16,16 +16,20 @@ async def test_hand_back_reopens_the_card_for_the_grid(
     a1 = server.user(WORKER_A1, "Wang A1")
     a2 = server.user(WORKER_A2, "Li A2")
     await register(server, alice, "2", "3-303")
-    await say_and_wait(server, a1, "/start worker", "Details of the requests")
+    await say_and_wait(server, a1, "/start", "You are a grid worker")
     await file_report(server, alice, "Lights", "2", "Lamp outside door 3 is dark")
     card = await server.wait_for_message(GROUP_A, "R-0001")
     a1.press(card, "认领")
     details = await server.wait_for_message(WORKER_A1, "3-303")
 
-    # Another worker cannot hand back or resolve someone else's claim.
+    # Another worker cannot hand back or resolve someone else's claim: not on the claimer's
+    # message, nor with the same data on a message in his own chat.
     refused = await server.wait_for_answer(a2.press_data(details, "v1:back:1"))
+    assert refused["text"] == "This button is no longer valid."
+    own = await say_and_wait(server, a2, "/start", "You are a grid worker")
+    refused = await server.wait_for_answer(a2.press_data(own, "v1:back:1"))
     assert refused["text"] == "Only the worker who claimed R-0001 can do this."
-    refused = await server.wait_for_answer(a2.press_data(details, "v1:done:1"))
+    refused = await server.wait_for_answer(a2.press_data(own, "v1:done:1"))
     assert refused["text"] == "Only the worker who claimed R-0001 can do this."
 
     await press_and_wait(server, a1, details, "Hand back", "it is open for the grid again")

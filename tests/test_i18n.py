@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import string
 
 import pytest
 
+from bot import i18n
 from bot.i18n import LANGUAGES, Markup, both, keys, pick_language, raw, t
 
 
@@ -13,10 +16,26 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+def _catalog_keys_as_written() -> list[str]:
+    """The keys of the _TEXTS literal as written: a repeated key silently replaces the first
+    in the dict, so only the source shows it."""
+    tree = ast.parse(inspect.getsource(i18n))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_TEXTS":
+            assert isinstance(node.value, ast.Dict)
+            return [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+    raise AssertionError("no _TEXTS catalog in bot/i18n.py")
+
+
 def test_there_are_texts() -> None:
     assert LANGUAGES == ("zh", "en")
     assert len(keys()) > 50
-    assert len(keys()) == len(set(keys()))
+
+
+def test_no_key_is_written_twice() -> None:
+    written = _catalog_keys_as_written()
+    assert len(written) == len(keys())
+    assert len(written) == len(set(written)), sorted(k for k in written if written.count(k) > 1)
 
 
 @pytest.mark.parametrize("key", keys())

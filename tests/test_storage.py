@@ -445,8 +445,8 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
             assert await outbox.card_chats(conn, request.id) == [GROUP_A]
 
         first, second = await asyncio.gather(
-            repairs.claim(Actor(WORKER_A1, "Wang"), request.id),
-            repairs.claim(Actor(WORKER_A2, "Zhao"), request.id),
+            repairs.claim(Actor(WORKER_A1, "Wang"), request.id, GROUP_A, 1),
+            repairs.claim(Actor(WORKER_A2, "Zhao"), request.id, GROUP_A, 1),
         )
         outcomes = [first, second]
         assert sum(o.ok for o in outcomes) == 1
@@ -458,7 +458,7 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
         assert winner.request.status == "claimed"
         assert loser.reason == "claim.already"
 
-        other_grid = await repairs.claim(Actor(WORKER_B, "Sun"), request.id)
+        other_grid = await repairs.claim(Actor(WORKER_B, "Sun"), request.id, GROUP_A, 1)
         assert not other_grid.ok and other_grid.reason == "claim.refused"
 
         after = await repairs.get(request.id)
