@@ -139,9 +139,9 @@ class DialogRouter:
         ):
             await answer(query, t(lang_of(context), "error.stale_button"))
             return
-        await self._flows[dialog.flow].on_button(update, context, dialog, data)
-        # The step is answered: its buttons go, so the message cannot be pressed again.
+        # The step is answered: its buttons go first, so the message cannot be pressed again.
         await drop_buttons(update)
+        await self._flows[dialog.flow].on_button(update, context, dialog, data)
 
 
 def router(context: BotContext) -> DialogRouter:
