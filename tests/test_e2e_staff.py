@@ -102,7 +102,8 @@ async def test_worker_buttons_act_whatever_is_half_filled(
     last = last_id(server, WORKER_A1)
     worker.send("Parts are ordered")
     await server.wait_for_message(WORKER_A1, "Note saved", after=last)
-    resumed = await server.wait_for_message(WORKER_A1, "Building 1. Now type your unit", after=last)
+    unit = "Building 1. Now type your unit"
+    resumed = await server.wait_for_message(WORKER_A1, unit, after=last)
     await server.wait_for_message(ALICE, "Parts are ordered")
 
     await press_and_wait(server, worker, details, "Resolved", "What was done for R-0001")

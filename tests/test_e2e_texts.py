@@ -28,6 +28,8 @@ async def test_a_long_timeline_is_paged_and_every_page_fits(
     for n in range(4):
         await press_and_wait(server, worker, details, "Add note", "Type the note")
         await say_and_wait(server, worker, f"Note {n}: " + "checked the valves " * 52, "saved")
+    await server.wait_for_message(ALICE, "Note 3:")
+    await server.wait_idle(0.3)
 
     mine = await say_and_wait(server, alice, "/my", "Your requests")
     first = await press_and_wait(server, alice, mine, "R-0001", "Page 1/")
@@ -101,7 +103,8 @@ async def test_invisible_text_counts_as_empty(server: FakeBotApi, bot: RunningBo
     worker = server.user(WORKER_A1, "Wang A1")
     ask = await say_and_wait(server, alice, "/start", "Which building")
     await press_and_wait(server, alice, ask, "1", "unit")
-    await say_and_wait(server, alice, "\u200b\u200c\u200d\ufeff", "type your unit and room as text")
+    invisible = "\u200b\u200c\u200d\ufeff"
+    await say_and_wait(server, alice, invisible, "type your unit and room as text")
     await say_and_wait(server, alice, "2-301", "share your phone")
     confirm = await say_and_wait(server, alice, "Skip", "Is this right?")
     await press_and_wait(server, alice, confirm, "Confirm", "registered")
