@@ -6,6 +6,7 @@ import asyncio
 import html
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -36,6 +37,11 @@ _INJECTED = {
     400: "Bad Request: injected",
     403: "Forbidden: bot was blocked by the user",
 }
+# Every method that posts a new message counts against Telegram's flood limits.
+_FLOOD_METHODS = {"sendmessage", "sendphoto", "sendmediagroup", "senddocument", "copymessage"}
+_FLOOD_METHODS |= {"forwardmessage"}
+ANONYMOUS_ADMIN_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' posts
+SERVICE_ACCOUNT_ID = 777000  # "Telegram", the sender of channel posts relayed to a group
 
 
 class _ApiError(Exception):
@@ -46,6 +52,32 @@ class _ApiError(Exception):
         self.body: JSON = {"ok": False, "error_code": code, "description": description}
         if parameters:
             self.body["parameters"] = parameters
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: `capacity` sends at once, refilled continuously at `rate` per second."""
+
+    capacity: float
+    rate: float
+    tokens: float
+    stamp: float
+
+    def wait(self, now: float) -> float:
+        """Refill up to now; the seconds until a whole token is there (0.0 if one is)."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return max(0.0, (1.0 - self.tokens) / self.rate)
+
+
+@dataclass
+class _Delay:
+    """A pending delay_next() order."""
+
+    method: str
+    chat_id: int | None
+    seconds: float
+    arrives: bool
 
 
 @dataclass
@@ -119,13 +151,17 @@ class FakeUser:
         first_name: str,
         lang: str | None,
         username: str | None,
+        *,
+        is_bot: bool = False,
+        sender_chat: FakeGroup | None = None,
     ) -> None:
         self._api, self.id, self.first_name = api, user_id, first_name
         self.language_code, self.username = lang, username
+        self.is_bot, self.sender_chat = is_bot, sender_chat
 
     def as_dict(self) -> JSON:
         """The Telegram User object."""
-        user: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        user: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         optional = {"language_code": self.language_code, "username": self.username}
         return user | {k: v for k, v in optional.items() if v}
 
@@ -133,28 +169,55 @@ class FakeUser:
         chat_dict = self._api._chat(chat.id if chat else self.id)
         msg: JSON = {"message_id": next(self._api._message_ids), "date": int(time.time())}
         msg |= {"chat": chat_dict, "from": self.as_dict(), **content}
+        if chat is not None and self.sender_chat is not None:
+            # An anonymous admin posts on behalf of the group; `from` is a placeholder bot.
+            msg["sender_chat"] = self._api._chat(self.sender_chat.id)
         self._api._push_update({"message": msg})
         return msg
 
     def send(self, text: str, chat: FakeGroup | None = None) -> JSON:
         """A text message; a leading /command gets its bot_command entity."""
-        if not text.startswith("/"):
-            return self._message(chat, text=text)
-        entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-        return self._message(chat, text=text, entities=[entity])
+        return self._message(chat, **_text_content(text))
 
     def send_photo(
         self, file_id: str | None = None, caption: str | None = None, chat: FakeGroup | None = None
     ) -> JSON:
         """A photo in two sizes; the large one carries file_id."""
+        extra = {} if caption is None else {"caption": caption}
+        return self._message(chat, photo=self._photo(file_id), **extra)
+
+    def send_album(self, count: int, chat: FakeGroup | None = None) -> list[JSON]:
+        """`count` photo messages queued back to back, sharing one media_group_id."""
+        group_id = str(next(self._api._media_group_ids))
+        return [
+            self._message(chat, photo=self._photo(None), media_group_id=group_id)
+            for _ in range(count)
+        ]
+
+    def edit(self, message: JSON, text: str) -> JSON:
+        """An edited_message update giving a message this user sent (from send()) new text."""
+        if (message.get("from") or {}).get("id") != self.id:
+            raise AssertionError(f"user {self.id} did not send message {message['message_id']}")
+        # A photo's text is its caption; Telegram re-sends the whole message with edit_date.
+        drop = {"text", "entities", "caption", "caption_entities", "edit_date"}
+        edited = {k: v for k, v in message.items() if k not in drop}
+        content = _text_content(text)
+        if "photo" in message:
+            content = {"caption": text} | (
+                {"caption_entities": content["entities"]} if "entities" in content else {}
+            )
+        edited |= content | {"edit_date": int(time.time())}
+        self._api._push_update({"edited_message": edited})
+        return edited
+
+    def _photo(self, file_id: str | None) -> list[JSON]:
+        """Two sizes of one photo; the large one carries file_id."""
         n = next(self._api._file_ids)
         large = file_id or f"AgAD-photo-{n}"
-        photo = [
+        return [
             {"file_id": f"{large}-s", "file_unique_id": f"s{n}", "width": 90, "height": 67},
             {"file_id": large, "file_unique_id": f"l{n}", "width": 1280, "height": 960},
         ]
-        extra = {} if caption is None else {"caption": caption}
-        return self._message(chat, photo=photo, **extra)
 
     def send_contact(self, phone: str, user_id: int | None = None) -> JSON:
         """A shared contact, by default the user's own."""
@@ -204,6 +267,7 @@ class FakeBotApi:
         self.calls: list[tuple[str, JSON]] = []
         self.answers: dict[str, JSON] = {}
         self.commands: dict[str, list[JSON]] = {}  # json [scope, language_code] -> commands
+        self.flood_refusals: list[tuple[str, int]] = []  # (method, chat_id) of every flood 429
         self._messages: dict[int, list[SentMessage]] = {}
         self._users: dict[int, FakeUser] = {}
         self._groups: dict[int, FakeGroup] = {}
@@ -211,11 +275,19 @@ class FakeBotApi:
         self._history: list[JSON] = []
         self._update_ids, self._message_ids = itertools.count(1), itertools.count(1)
         self._file_ids, self._query_ids = itertools.count(1), itertools.count(1001)
+        self._media_group_ids = itertools.count(13_000_000_000_000_001)
         self._delivered = 0  # highest update_id handed out by getUpdates
         self._open_queries: set[str] = set()
         self._failures: list[tuple[str, int | None, list[int]]] = []
         self._forbidden: set[int] = set()
+        self._unknown_chats: set[int] = set()
+        self._channels: set[int] = set()
         self._migrated: dict[int, int] = {}
+        self._descriptions: dict[str, str] = {}  # language_code ("" for all) -> description
+        self._flood: dict[str, tuple[int, float]] | None = None  # bucket kind -> burst, rate
+        self._buckets: dict[tuple[str, int], _Bucket] = {}  # (kind, chat id or 0) -> bucket
+        self._delays: list[_Delay] = []
+        self._in_flight = 0  # delayed calls not yet answered
         self._changed = asyncio.Event()
         self._last_activity = time.monotonic()
         self._closing = False
@@ -224,6 +296,8 @@ class FakeBotApi:
         full_chat_info = {"accent_color_id": 0, "max_reaction_count": 11}  # required by PTB
         self._methods: dict[str, Callable[[JSON], Any]] = {
             "getme": lambda p: self._bot_user() | bot_info | {"supports_inline_queries": False},
+            # PTB's start_polling deletes any webhook before it polls.
+            "deletewebhook": self._delete_webhook,
             "getwebhookinfo": lambda p: (
                 {"url": "", "has_custom_certificate": False}
                 | {"pending_update_count": len(self._updates)}
@@ -231,6 +305,10 @@ class FakeBotApi:
             "setmycommands": lambda p: self._set_commands(p, p.get("commands") or []),
             "deletemycommands": lambda p: self._set_commands(p, []),
             "getmycommands": lambda p: self.commands.get(_scope_key(p), []),
+            "setmydescription": self._set_description,
+            "getmydescription": lambda p: {
+                "description": self._descriptions.get(p.get("language_code") or "", "")
+            },
             "getchat": lambda p: self._chat(_as_int(p.get("chat_id")) or 0) | full_chat_info,
             "sendmessage": self._send,
             "sendphoto": self._send,
@@ -276,10 +354,44 @@ class FakeBotApi:
         first_name: str,
         language_code: str | None = "en",
         username: str | None = None,
+        *,
+        is_bot: bool = False,
     ) -> FakeUser:
         """A user who can talk to the bot (private chat id == user id)."""
-        self._users[user_id] = FakeUser(self, user_id, first_name, language_code, username)
-        return self._users[user_id]
+        user = FakeUser(self, user_id, first_name, language_code, username, is_bot=is_bot)
+        self._users[user_id] = user
+        return user
+
+    def anonymous_admin(self, group: FakeGroup) -> FakeUser:
+        """The placeholder sender of the group's anonymous admins; its posts carry sender_chat."""
+        admin = self.user(ANONYMOUS_ADMIN_ID, "Group", None, "GroupAnonymousBot", is_bot=True)
+        admin.sender_chat = group
+        return admin
+
+    def channel_post(self, chat_id: int, text: str) -> JSON:
+        """A channel_post update in channel chat_id (< 0): no `from`, the channel as sender."""
+        assert chat_id < 0, "channel chat ids are negative"
+        self._channels.add(chat_id)
+        chat = self._chat(chat_id)
+        post: JSON = {"message_id": next(self._message_ids), "date": int(time.time())}
+        post |= {"chat": chat, "sender_chat": chat, **_text_content(text)}
+        self._push_update({"channel_post": post})
+        return post
+
+    def message_without_sender(self, chat: FakeGroup, text: str) -> JSON:
+        """A message update in the group that has no `from` field at all."""
+        msg: JSON = {"message_id": next(self._message_ids), "date": int(time.time())}
+        msg |= {"chat": self._chat(chat.id), **_text_content(text)}
+        self._push_update({"message": msg})
+        return msg
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """A person deleted the bot's message; later edits of it are "not found"."""
+        msg = self._find(chat_id, message_id)
+        if msg is None:
+            raise AssertionError(f"the bot has no message {chat_id}/{message_id} to delete")
+        msg.deleted = True
+        self._pulse()
 
     def group(self, chat_id: int, title: str) -> FakeGroup:
         """A supergroup; chat_id must be negative."""
@@ -349,9 +461,12 @@ class FakeBotApi:
         )
 
     async def wait_idle(self, seconds: float = 0.3, *, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until all updates were fetched and no API call arrived for `seconds`."""
+        """Wait until all updates were fetched and no call was in flight or came for `seconds`."""
         deadline = time.monotonic() + timeout
         while (now := time.monotonic()) < deadline:
+            if self._in_flight:  # its end touches, so the quiet time starts again from there
+                await self._wait(lambda: None if self._in_flight else True, deadline - now)
+                continue
             pending = bool(self._updates) and self._updates[-1]["update_id"] > self._delivered
             quiet = now - self._last_activity
             if not pending and quiet >= seconds:
@@ -363,9 +478,46 @@ class FakeBotApi:
         """Make the next len(responses) calls of method (to chat_id) fail with these codes."""
         self._failures.append((method.lower(), chat_id, list(responses)))
 
+    def flood_limits(
+        self,
+        *,
+        chat_burst: int = 3,
+        chat_rate: float = 1.0,
+        group_burst: int = 20,
+        group_rate: float = 20 / 60,
+        overall_burst: int = 30,
+        overall_rate: float = 30.0,
+    ) -> None:
+        """Refuse sends beyond these token buckets with 429; the defaults are Telegram's."""
+        limits = {
+            "chat": (chat_burst, chat_rate),
+            "group": (group_burst, group_rate),
+            "overall": (overall_burst, overall_rate),
+        }
+        for kind, (burst, rate) in limits.items():
+            if burst < 1 or rate <= 0:
+                raise ValueError(f"{kind} limit needs burst >= 1 and rate > 0")
+        self._flood, self._buckets = limits, {}
+
+    def no_flood_limits(self) -> None:
+        """Turn flood_limits() off again (the default)."""
+        self._flood, self._buckets = None, {}
+
+    def delay_next(
+        self, method: str, chat_id: int | None, seconds: float, *, arrives: bool
+    ) -> None:
+        """Answer the next method call (to chat_id) after `seconds`; arrives=False: no effect."""
+        # arrives=True: answered late, the effect is there. False: lost on the way; a client
+        # that still waits gets a 500.
+        self._delays.append(_Delay(method.lower(), chat_id, seconds, arrives))
+
     def forbid(self, chat_id: int) -> None:
-        """Answer 403 to every send/edit to chat_id, as before the user pressed Start."""
+        """Answer 403 to every send/edit to chat_id: not started (private) or kicked (group)."""
         self._forbidden.add(chat_id)
+
+    def unknown_chat(self, chat_id: int) -> None:
+        """Answer 400 "chat not found" to every call naming chat_id."""
+        self._unknown_chats.add(chat_id)
 
     def allow(self, chat_id: int) -> None:
         """Undo forbid()."""
@@ -434,6 +586,8 @@ class FakeBotApi:
         }
 
     def _chat(self, chat_id: int) -> JSON:
+        if chat_id in self._channels:
+            return {"id": chat_id, "type": "channel", "title": "Channel"}
         if chat_id < 0:
             title = self._groups[chat_id].title if chat_id in self._groups else "Group"
             return {"id": chat_id, "type": "supergroup", "title": title}
@@ -466,20 +620,78 @@ class FakeBotApi:
         self.calls.append((method, params))
         if method.lower() != "getupdates":
             self._touch()
+        delay = self._take_delay(method.lower(), _as_int(params.get("chat_id")))
+        if delay is None:
+            return await self._respond(request, method, params)
+        # A client that gives up cancels this handler (handler_cancellation) in either sleep.
+        self._in_flight += 1
+        try:
+            if not delay.arrives:  # lost on the way: nothing happens, the client may time out
+                await self._sleep(delay.seconds)
+                error = _ApiError(500, "Internal Server Error")
+                return web.json_response(error.body, status=500)
+            response = await self._respond(request, method, params)
+            await self._sleep(delay.seconds)  # answered late: the effect is already there
+            return response
+        finally:
+            self._in_flight -= 1
+            self._touch()
+
+    async def _respond(self, request: web.Request, method: str, params: JSON) -> web.Response:
+        """Carry out one call and build its answer."""
+        name, chat_id = method.lower(), _as_int(params.get("chat_id"))
         try:
             if request.match_info["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
-            self._check_chat(method.lower(), _as_int(params.get("chat_id")))
-            if method.lower() == "getupdates":
+            if name != "getupdates" and name not in self._methods:
+                raise _ApiError(404, "Not Found")
+            self._check_chat(name, chat_id)
+            if name == "getupdates":
                 result: Any = await self._get_updates(params)
             else:
-                result = self._methods.get(method.lower(), lambda p: True)(params)
+                buckets = self._flood_buckets(method, chat_id) if name in _FLOOD_METHODS else []
+                result = self._methods[name](params)
+                for bucket in buckets:  # only a send that went through takes its tokens
+                    bucket.tokens -= 1
         except _ApiError as exc:
             return web.json_response(exc.body, status=exc.body["error_code"])
         return web.json_response({"ok": True, "result": result})
 
+    def _take_delay(self, method: str, chat_id: int | None) -> _Delay | None:
+        """Remove and return the first delay_next() order matching this call."""
+        for i, delay in enumerate(self._delays):
+            if delay.method == method and delay.chat_id in (None, chat_id):
+                return self._delays.pop(i)
+        return None
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but end early when the server stops so shutdown need not wait."""
+        await self._wait(lambda: None, seconds)
+
+    def _flood_buckets(self, method: str, chat_id: int | None) -> list[_Bucket]:
+        """The send's buckets, all holding a token; else the 429 Telegram gives a flooder."""
+        if self._flood is None:
+            return []
+        kinds = [("overall", 0)]
+        if chat_id is not None:
+            kinds += [("chat", chat_id)] + ([("group", chat_id)] if chat_id < 0 else [])
+        now, buckets = time.monotonic(), []
+        for kind, key in kinds:
+            if (kind, key) not in self._buckets:
+                burst, rate = self._flood[kind]
+                self._buckets[kind, key] = _Bucket(burst, rate, float(burst), now)
+            buckets.append(self._buckets[kind, key])
+        wait = max(bucket.wait(now) for bucket in buckets)
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))
+            self.flood_refusals.append((method, 0 if chat_id is None else chat_id))
+            raise _ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        return buckets
+
     def _check_chat(self, method: str, chat_id: int | None) -> None:
-        """Raise injected failures, then forbidden chats and migrated groups."""
+        """Raise injected failures, then unknown and forbidden chats and migrated groups."""
         for i, (name, chat, codes) in enumerate(self._failures):
             if name == method and chat in (None, chat_id):
                 code = codes.pop(0)
@@ -487,8 +699,12 @@ class FakeBotApi:
                     del self._failures[i]
                 retry = {"retry_after": 1} if code == 429 else None
                 raise _ApiError(code, _INJECTED.get(code, f"Error {code}"), retry)
+        if chat_id in self._unknown_chats:
+            raise _ApiError(400, "Bad Request: chat not found")
         if chat_id is None or not method.startswith(("send", "edit", "copy", "forward")):
             return
+        if chat_id in self._forbidden and chat_id < 0:
+            raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
         if chat_id in self._forbidden:
             raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat_id in self._migrated:
@@ -580,6 +796,15 @@ class FakeBotApi:
         self.commands[_scope_key(params)] = commands
         return True
 
+    def _set_description(self, params: JSON) -> bool:
+        self._descriptions[params.get("language_code") or ""] = params.get("description") or ""
+        return True
+
+    def _delete_webhook(self, params: JSON) -> bool:
+        if params.get("drop_pending_updates"):
+            self._updates = []
+        return True
+
 
 async def _read_params(request: web.Request) -> JSON:
     """Merge query, JSON, urlencoded and multipart parameters into one dict."""
@@ -610,6 +835,14 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _text_content(text: str) -> JSON:
+    """A message's text, with the bot_command entity Telegram adds for a leading /command."""
+    if not text.startswith("/"):
+        return {"text": text}
+    entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+    return {"text": text, "entities": [entity]}
 
 
 def _scope_key(params: JSON) -> str:

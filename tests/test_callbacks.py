@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import ast
 import inspect
 from enum import StrEnum, unique
+
+import pytest
 
 from bot import callbacks
 from bot.callbacks import MAX_BYTES, TWO_ARGS, WIZARD_VERBS, Callback, Verb, parse, pattern_for
@@ -40,7 +40,7 @@ def _verb_values_in_source() -> list[str]:
     tree = ast.parse(inspect.getsource(callbacks))
     verb = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Verb")
     return [
-        node.value.value
+        str(node.value.value)
         for node in verb.body
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
     ]

@@ -23,7 +23,7 @@ def _catalog_keys_as_written() -> list[str]:
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_TEXTS":
             assert isinstance(node.value, ast.Dict)
-            return [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+            return [str(k.value) for k in node.value.keys if isinstance(k, ast.Constant)]
     raise AssertionError("no _TEXTS catalog in bot/i18n.py")
 
 
