@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiosqlite
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -41,10 +42,10 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.domain import request_number
 from bot.i18n import t
 from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
 from bot.messages import Outgoing, enqueue, enqueue_fallbacks
+from bot.render import retired_copy
 from bot.settings import Settings
 from storage import outbox
 from storage import requests as store
@@ -274,17 +275,12 @@ class Deliverer:
                     await self._retire(conn, previous)
             await outbox.mark_sent(conn, row.id)
 
-    async def _retire(self, conn: Any, old: Card) -> None:
+    async def _retire(self, conn: aiosqlite.Connection, old: Card) -> None:
         """An older copy of a card points to the current one instead of offering buttons."""
         request = await store.get(conn, old.request_id)
-        if request is None:
-            return
-        lang = self._settings.community.group_language
-        text = t(lang, "card.moved", number=request_number(request.kind, request.seq))
-        await enqueue(
-            conn,
-            Outgoing(old.chat_id, text, kind="edit", request_id=None, message_id=old.message_id),
-        )
+        if request is not None:
+            lang = self._settings.community.group_language
+            await enqueue(conn, retired_copy(lang, request, old.chat_id, old.message_id))
 
     async def _retry(self, row: OutboxRow, seconds: float, error: str, count: bool = True) -> None:
         log.info("outbox row %s to %s: %s; retry in %.1fs", row.id, row.chat_id, error, seconds)
@@ -327,7 +323,9 @@ class Deliverer:
                 return grid.name
         return "—"
 
-    async def _tell_admins(self, conn: Any, about_chat: int, key: str, **params: Any) -> None:
+    async def _tell_admins(
+        self, conn: aiosqlite.Connection, about_chat: int, key: str, **params: Any
+    ) -> None:
         admin_chat = self._settings.admin_chat_id
         if admin_chat is None:
             return

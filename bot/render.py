@@ -10,7 +10,7 @@ from bot.callbacks import Callback, Verb
 from bot.domain import Staff, Status, request_number
 from bot.i18n import Markup, t
 from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, plain, units
-from bot.messages import Button, Keyboard
+from bot.messages import Button, Keyboard, Outgoing
 from bot.settings import Settings
 from storage.requests import Event, Request
 
@@ -98,6 +98,12 @@ def card(
         buttons = [[Button(t(lang, "card.claim"), Callback(Verb.CLAIM, request.id))]]
     # With a photo the card is a caption, which Telegram caps at 1024.
     return fit("\n".join(lines), CAPTION_MAX if request.photos else TEXT_MAX), buttons
+
+
+def retired_copy(lang: str, request: Request, chat_id: int, message_id: int) -> Outgoing:
+    """The edit that turns an out-of-date copy of a card into a pointer to the current one."""
+    text = t(lang, "card.moved", number=number(request))
+    return Outgoing(chat_id, text, kind="edit", message_id=message_id)
 
 
 def worker_buttons(lang: str, request_id: int) -> Keyboard:

@@ -450,8 +450,7 @@ class Repairs:
         if current is None or current.message_id == message_id:
             return
         lang = self._settings.community.group_language
-        text = t(lang, "card.moved", number=render.number(request))
-        await enqueue(conn, Outgoing(chat_id, text, kind="edit", message_id=message_id))
+        await enqueue(conn, render.retired_copy(lang, request, chat_id, message_id))
 
     def _grid(self, request: Request) -> Grid:
         grid = next((g for g in self._settings.grids if g.id == request.grid_id), None)

@@ -73,7 +73,11 @@ async def track(update: Update, context: BotContext) -> None:
         context.person, released = await people.seen(
             user.id, user.full_name, pick_language(user.language_code), private
         )
-    if chat is not None and chat.type != chat.PRIVATE:
+    # A group that speaks again (the bot is back in it) gets what was held for it; the news
+    # that the bot was removed from it is no such sign.
+    member = update.my_chat_member
+    removed = member is not None and member.new_chat_member.status in ("left", "kicked")
+    if chat is not None and chat.type != chat.PRIVATE and not removed:
         released += await people.group_seen(chat.id)
     if released:
         context.services.kick()

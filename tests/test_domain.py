@@ -189,3 +189,28 @@ def test_pseudo_senders_never_work(pseudo: int) -> None:
     grid = Grid(id="A", name="A", buildings=["1"], workers=[pseudo, 201])
     assert not may_work(pseudo, grid, [pseudo])
     assert may_work(201, grid, [pseudo])
+
+
+def test_routes_fall_back_from_group_to_workers_to_admin() -> None:
+    from bot.domain import routes_of
+
+    full = routes_of(_grid(group=-100, workers=[1, 2]), -900, {-100: -200})
+    assert [(r.chats, r.via) for r in full] == [
+        ((-200,), "group"),
+        ((1, 2), "workers"),
+        ((-900,), "admin"),
+    ]
+    assert [r.via for r in routes_of(_grid(), -900, {})] == ["admin"]
+    assert routes_of(_grid(), None, {}) == []
+
+
+def test_staff_roles() -> None:
+    from bot.domain import staff_role
+
+    grids = [_grid(workers=[1, 2]), _grid(workers=[2])]
+    assert staff_role(3, grids, []) is None
+    worker = staff_role(2, grids, [])
+    assert worker is not None and not worker.admin and len(worker.grids) == 2
+    admin = staff_role(9, grids, [9])
+    assert admin is not None and admin.admin and admin.grids == ()
+    assert staff_role(1087968824, grids, [1087968824]) is None  # a pseudo-sender is nobody
