@@ -214,6 +214,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "(本网格未绑定群聊,已私信各位网格员)",
         "(This grid has no group chat, so each of its workers got this privately.)",
     ),
+    "card.via_fallback": (
+        "(网格「{grid}」平常的接收处暂时发不进去,所以发到这里)",
+        "(Grid “{grid}”'s usual chat cannot be reached right now, so this came here.)",
+    ),
     "card.via_admin": (
         "(网格「{grid}」没有网格员,请管理员安排)",
         "(Grid “{grid}” has no workers; an admin needs to arrange this.)",

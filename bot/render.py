@@ -93,6 +93,8 @@ def card(
         lines.append(t(lang, "card.via_workers"))
     elif via == "admin":
         lines.append(t(lang, "card.via_admin", grid=request.grid_id))
+    elif via in ("workers_fallback", "admin_fallback"):
+        lines.append(t(lang, "card.via_fallback", grid=request.grid_id))
     buttons: Keyboard = []
     if status in (Status.OPEN, Status.REOPENED):
         buttons = [[Button(t(lang, "card.claim"), Callback(Verb.CLAIM, request.id))]]

@@ -64,6 +64,14 @@ class ReportDraft:
 MINE_MAX = 50
 
 
+def _via(routes: list[Route], chat_id: int) -> str:
+    """How a card reached `chat_id`: the first way of the grid's route, or a fallback."""
+    for n, way in enumerate(routes):
+        if chat_id in way.chats:
+            return way.via if n == 0 else f"{way.via}_fallback"
+    return "group"
+
+
 def _refuse(reason: str, request: Request | None = None, **params: Any) -> Outcome:
     return Outcome(False, request, reason, params)
 
@@ -504,16 +512,21 @@ class Repairs:
         target = route(grid, self._settings.admin_chat_id, migrations)
         return target.chats, target.via
 
+    async def _routes(self, conn: aiosqlite.Connection, grid: Grid) -> list[Route]:
+        migrations = await outbox.chat_migrations(conn)
+        return routes_of(grid, self._settings.admin_chat_id, migrations)
+
     async def _cards(
-        self, conn: aiosqlite.Connection, request: Request, grid: Grid, routes: list[Route]
+        self, conn: aiosqlite.Connection, request: Request, routes: list[Route], first: bool = True
     ) -> tuple[Outgoing, ...]:
         """The request's cards along the first route; each falls back to the next route if
         its chat refuses the bot (a group that removed it: the workers; they: the admin chat)."""
         if not routes:
             return ()
-        first, rest = routes[0], routes[1:]
-        text, buttons = await self._card_parts(conn, request, first.via)
-        fallback = await self._cards(conn, request, grid, rest)
+        here, rest = routes[0], routes[1:]
+        via = here.via if first else f"{here.via}_fallback"
+        text, buttons = await self._card_parts(conn, request, via)
+        fallback = await self._cards(conn, request, rest, first=False)
         photo = request.photos[0] if request.photos else None
         return tuple(
             Outgoing(
@@ -525,20 +538,22 @@ class Repairs:
                 request_id=request.id,
                 fallback=fallback,
             )
-            for chat in first.chats
+            for chat in here.chats
         )
 
     async def _post_cards(self, conn: aiosqlite.Connection, request: Request, grid: Grid) -> None:
-        migrations = await outbox.chat_migrations(conn)
-        routes = routes_of(grid, self._settings.admin_chat_id, migrations)
-        for card in await self._cards(conn, request, grid, routes):
+        for card in await self._cards(conn, request, await self._routes(conn, grid)):
             await enqueue(conn, card)
 
     async def _edit_cards(self, conn: aiosqlite.Connection, request: Request) -> None:
-        _, via = await self._route(conn, self._grid(request))
-        text, buttons = await self._card_parts(conn, request, via)
+        routes = await self._routes(conn, self._grid(request))
         photo = request.photos[0] if request.photos else None
+        parts: dict[str, tuple[str, list[list[Button]]]] = {}
         for chat in await outbox.card_chats(conn, request.id):
+            via = _via(routes, chat)
+            if via not in parts:
+                parts[via] = await self._card_parts(conn, request, via)
+            text, buttons = parts[via]
             # The photo is kept in case the card is gone and must be posted again.
             await enqueue(
                 conn,

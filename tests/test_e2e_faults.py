@@ -93,6 +93,7 @@ async def test_a_group_that_refuses_the_bot_sends_cards_to_its_workers(
     for worker in (WORKER_A1, WORKER_A2):
         card = await server.wait_for_message(worker, "R-0001")
         assert card.buttons[0].callback_data == "v1:claim:1"
+        assert "平常的接收处暂时发不进去" in card.plain  # why it came privately
     told = await server.wait_for_message(ADMIN_CHAT, str(GROUP_A))
     assert "Grid A" in told.plain and "kicked" in told.plain
 
