@@ -11,10 +11,15 @@ ALICE = 1001
 STALE = "This button is no longer valid."
 
 
-async def _to_summary(server: FakeBotApi, alice: FakeUser, description: str) -> SentMessage:
+async def _to_description(server: FakeBotApi, alice: FakeUser) -> None:
+    """/report → Plumbing → building 1: the wizard asks for the description."""
     ask = await say_and_wait(server, alice, "/report", "Choose a category")
     ask = await press_and_wait(server, alice, ask, "Plumbing", "Which building")
     await press_and_wait(server, alice, ask, "1", "Describe the problem")
+
+
+async def _to_summary(server: FakeBotApi, alice: FakeUser, description: str) -> SentMessage:
+    await _to_description(server, alice)
     ask = await say_and_wait(server, alice, description, "photos")
     return await press_and_wait(server, alice, ask, "Skip", "Please check your report")
 
@@ -118,9 +123,7 @@ async def test_editing_an_old_message_into_a_command_does_nothing(
 async def test_an_album_is_one_answer(server: FakeBotApi, bot: RunningBot) -> None:
     alice = server.user(ALICE, "Alice")
     await register(server, alice, "1", "2-301")
-    ask = await say_and_wait(server, alice, "/report", "Choose a category")
-    ask = await press_and_wait(server, alice, ask, "Plumbing", "Which building")
-    await press_and_wait(server, alice, ask, "1", "Describe the problem")
+    await _to_description(server, alice)
     await say_and_wait(server, alice, "Ceiling leaks in the hall", "photos")
 
     # Ten photos sent together: one summary with the first three, nothing else.
@@ -141,9 +144,7 @@ async def test_an_album_is_one_answer(server: FakeBotApi, bot: RunningBot) -> No
 async def test_a_short_album_is_acknowledged_once(server: FakeBotApi, bot: RunningBot) -> None:
     alice = server.user(ALICE, "Alice")
     await register(server, alice, "1", "2-301")
-    ask = await say_and_wait(server, alice, "/report", "Choose a category")
-    ask = await press_and_wait(server, alice, ask, "Plumbing", "Which building")
-    await press_and_wait(server, alice, ask, "1", "Describe the problem")
+    await _to_description(server, alice)
     await say_and_wait(server, alice, "Wall is damp", "photos")
     last = last_id(server, ALICE)
     alice.send_album(2)
@@ -160,9 +161,7 @@ async def test_an_album_at_a_step_that_wants_text_is_answered_once(
 ) -> None:
     alice = server.user(ALICE, "Alice")
     await register(server, alice, "1", "2-301")
-    ask = await say_and_wait(server, alice, "/report", "Choose a category")
-    ask = await press_and_wait(server, alice, ask, "Plumbing", "Which building")
-    await press_and_wait(server, alice, ask, "1", "Describe the problem")
+    await _to_description(server, alice)
     last = last_id(server, ALICE)
     alice.send_album(4)
     await server.wait_for_message(ALICE, "Photos come next", after=last)
