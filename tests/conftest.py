@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.context import Services
 from bot.settings import Settings
 from tests.fakebot import FakeBotApi
 
@@ -125,6 +126,14 @@ class RunningBot:
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services (to queue messages directly, as a use case would)."""
+        assert self.app is not None, "the bot is not running"
+        services = self.app.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
 
     async def restart(self) -> App:
         await self.stop()

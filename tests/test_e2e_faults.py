@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import Services
 from bot.messages import enqueue_dict
 from bot.settings import Settings
 from tests.conftest import (
@@ -200,9 +199,7 @@ async def test_a_failed_answer_never_misreports_a_claim(
 async def test_an_error_of_ours_in_delivery_is_bounded_and_reported(
     server: FakeBotApi, bot: RunningBot
 ) -> None:
-    assert bot.app is not None
-    services = bot.app.bot_data["services"]
-    assert isinstance(services, Services)
+    services = bot.services
     broken = {"chat_id": ALICE, "text": "hello", "buttons": [[{"text": "no data"}]]}
     async with services.db.transaction() as conn:
         await enqueue_dict(conn, broken)

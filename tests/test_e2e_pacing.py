@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import Services
 from bot.messages import enqueue_dict
 from bot.settings import Settings
 from tests.conftest import GROUP_A, RunningBot, community
@@ -38,9 +37,7 @@ def settings(tmp_path: Path, server: FakeBotApi) -> Settings:
 async def test_a_burst_is_delivered_once_without_a_single_429(
     server: FakeBotApi, bot: RunningBot
 ) -> None:
-    assert bot.app is not None
-    services = bot.app.bot_data["services"]
-    assert isinstance(services, Services)
+    services = bot.services
     async with services.db.transaction() as conn:
         for n in range(26):
             await enqueue_dict(conn, {"chat_id": GROUP_A, "text": f"group notice {n}"})
