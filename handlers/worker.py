@@ -48,10 +48,9 @@ async def claim(update: Update, context: BotContext) -> None:
     if actor is None:
         await answer(query, t(lang, "error.pseudo_sender"), alert=True)
         return
-    if data is None:
+    if data is None or query.message is None:
         await answer(query, t(lang, "error.stale_button"))
         return
-    assert query.message is not None
     outcome = await context.services.repairs.claim(
         actor, data.arg, query.message.chat.id, query.message.message_id
     )
