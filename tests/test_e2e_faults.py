@@ -209,3 +209,21 @@ async def test_an_error_of_ours_in_delivery_is_bounded_and_reported(
     await server.wait_idle(0.5)
     assert not server.messages(ALICE)  # tried twice, then parked; not forever
     assert last_id(server, ADMIN_CHAT) == report.message_id
+
+
+async def test_a_reply_telegram_keeps_refusing_waits_in_the_outbox_with_its_keyboard(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    alice = server.user(ALICE, "Alice")
+    ask = await say_and_wait(server, alice, "/start", "Which building")
+    await press_and_wait(server, alice, ask, "1", "unit")
+    # Every direct try of the phone question fails; the outbox delivers it afterwards, with
+    # Telegram's contact button, and the registration goes on from there.
+    server.fail_next("sendMessage", ALICE, [502, 502, 502, 502])
+    phone = await say_and_wait(server, alice, "2-301", "share your phone")
+    assert phone.keyboard == ["📱 Share my phone", "Skip"]
+    last = last_id(server, ALICE)
+    alice.send_contact("+8613900000000")
+    confirm = await server.wait_for_message(ALICE, "Is this right?", after=last)
+    assert "+8613900000000" in confirm.plain
+    assert not [m for m in server.messages(ALICE) if m.contains("Sorry")]
