@@ -17,9 +17,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import Bot
 
+from bot.core import Actor, Draft, Pressed, Requests
 from bot.delivery import Deliverer
+from bot.directory import DirectoryBook, sync_with_config
+from bot.domain import Action
 from bot.messages import Outgoing, enqueue
-from bot.repairs import Actor, Repairs, ReportDraft
 from storage import dialogs, users
 from storage.db import Database
 from storage.dialogs import Dialog
@@ -32,7 +34,8 @@ async def use_cases(folder: Path, n: int) -> None:
     """File and claim n reports through the use cases (each one transaction, FULL sync)."""
     settings = community(folder / "uc.sqlite3")
     db = await Database.open(settings.database.path)
-    repairs = Repairs(db, settings, "bench_bot")
+    await sync_with_config(db, settings)
+    requests = Requests(db, settings, await DirectoryBook.open(db), "bench_bot")
     async with db.transaction() as conn:
         for uid in range(1, n + 1):
             await users.ensure(conn, uid, f"R{uid}", "zh")
@@ -40,12 +43,13 @@ async def use_cases(folder: Path, n: int) -> None:
             await dialogs.save(conn, Dialog(uid, "report", "confirm", {}))
     start = time.perf_counter()
     for uid in range(1, n + 1):
-        draft = ReportDraft("water", "1", f"Leak number {uid}", ())
-        await repairs.file(Actor(uid, f"R{uid}"), draft)
+        draft = Draft("repair", "water", "1", f"Leak number {uid}")
+        await requests.file(Actor(uid, f"R{uid}"), draft)
     filed = time.perf_counter() - start
     start = time.perf_counter()
     for request_id in range(1, n + 1):
-        await repairs.claim(Actor(WORKER_A1, "W"), request_id, GROUP_A, request_id)
+        pressed = Pressed(GROUP_A, request_id)
+        await requests.apply(Actor(WORKER_A1, "W"), request_id, Action.CLAIM, pressed=pressed)
     claimed = time.perf_counter() - start
     await db.close()
     print(f"file a report (request, event, card, notice): {n / filed:8.0f} /s")
@@ -63,7 +67,7 @@ async def delivery(folder: Path, chats: int, per_chat: int) -> None:
         bot = Bot(server.token, base_url=server.base_url)
         await bot.initialize()
         settings = community(folder / "unused.sqlite3", outbox={"per_chat_interval_seconds": 0})
-        deliverer = Deliverer(db, bot, settings)
+        deliverer = Deliverer(db, bot, settings, await DirectoryBook.open(db))
         start = time.perf_counter()
         sent = await deliverer.run()
         took = time.perf_counter() - start

@@ -1,8 +1,10 @@
-"""`python -m bot [--config config.toml]`: check the configuration, take the lock, run."""
+"""`python -m bot [--config config.toml] [sync]`: check the configuration, take the lock, and
+run the bot, or only bring the directory in the database in step with the config file."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -40,6 +42,14 @@ def _explain(error: ValidationError, config: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("config.toml"))
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["run", "sync"],
+        default="run",
+        help="run the bot (the default), or only apply the config file's grids, buildings, "
+        "categories and staff to the database and print what changed",
+    )
     args = parser.parse_args(argv)
     config: Path = args.config
     if not config.exists():
@@ -54,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(_explain(exc, config), file=sys.stderr)
         return 2
-    if not settings.telegram.token.get_secret_value().strip():
+    if args.command == "run" and not settings.telegram.token.get_secret_value().strip():
         print(NO_TOKEN.format(config=config), file=sys.stderr)
         return 2
     lock = InstanceLock(settings.database.path)
@@ -63,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyRunning as exc:
         print(f"Not starting: {exc}.", file=sys.stderr)
         return 3
+    if args.command == "sync":
+        try:
+            return asyncio.run(_sync(settings))
+        finally:
+            lock.release()
     _configure_logging()
     # RetryAfter.retry_after as a timedelta (PTB's future default; no deprecation warnings).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -93,6 +108,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         lock.release()
     return 0
+
+
+async def _sync(settings: Settings) -> int:
+    """Apply the config file to the directory and print each change and refusal."""
+    from bot.directory import describe_refusal, sync_with_config
+    from storage.db import Database
+
+    db = await Database.open(settings.database.path)
+    try:
+        report = await sync_with_config(db, settings)
+    finally:
+        await db.close()
+    for change in report.changes:
+        print(f"applied: {change}")
+    for refusal in report.refused:
+        print(f"refused: {describe_refusal(refusal)}")
+    if not report.changes and not report.refused:
+        print("The directory already matches the config file.")
+    return 1 if report.refused else 0
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import i18n
 from bot.context import BotContext, Services
+from bot.core import Requests
 from bot.delivery import Deliverer
+from bot.directory import DirectoryBook, sync_with_config
+from bot.i18n import t
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
-from bot.repairs import Repairs
 from bot.settings import Settings
 from storage.db import Database
 
@@ -25,24 +28,8 @@ OUTBOX_JOB = "outbox-delivery"
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 
-COMMANDS = {
-    "zh": [
-        ("report", "报修"),
-        ("my", "我的报修"),
-        ("profile", "我的登记信息"),
-        ("language", "切换语言 / Language"),
-        ("cancel", "放弃正在填写的内容"),
-        ("help", "帮助"),
-    ],
-    "en": [
-        ("report", "Report a repair"),
-        ("my", "My requests"),
-        ("profile", "My registration"),
-        ("language", "Language / 切换语言"),
-        ("cancel", "Abandon what you are filling in"),
-        ("help", "Help"),
-    ],
-}
+# The command menu, in this order; each description is the text command.<name>.
+COMMANDS = ("report", "my", "queue", "profile", "language", "cancel", "help")
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -98,7 +85,10 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     settings: Settings = application.bot_data["settings"]
     db = await Database.open(settings.database.path)
-    deliverer = Deliverer(db, application.bot, settings)
+    # The config file's grids, buildings, categories and staff, into the directory.
+    await sync_with_config(db, settings)
+    directory = await DirectoryBook.open(db)
+    deliverer = Deliverer(db, application.bot, settings, directory)
     job_queue = application.job_queue
     assert job_queue is not None, "install python-telegram-bot[job-queue]"
 
@@ -112,8 +102,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     services = Services(
         settings=settings,
         db=db,
+        directory=directory,
         people=People(db),
-        repairs=Repairs(db, settings, me.username),
+        requests=Requests(db, settings, directory, me.username),
         kick=kick,
     )
     application.bot_data["services"] = services
@@ -129,10 +120,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         job_kwargs={"max_instances": 4, "coalesce": True},
     )
     job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
-    for lang, commands in COMMANDS.items():
+    for lang in i18n.LANGUAGES:
         try:
             await application.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in commands],
+                [BotCommand(c, t(lang, f"command.{c}")) for c in COMMANDS],
                 language_code=None if lang == settings.community.group_language else lang,
             )
         except Exception:  # a cosmetic call: never stop the bot for it

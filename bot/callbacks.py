@@ -29,7 +29,11 @@ class Verb(StrEnum):
     TIMELINE = "tl"  # the first page
     TIMELINE_PAGE = "tlp"  # arg: request id, arg2: page
     MY_PAGE = "myp"  # arg: page of /my
-    # wizard steps (arg: the id or index of the choice, or 0; arg2: the step's nonce)
+    # a worker's /queue
+    QUEUE_CLAIM = "qclaim"  # arg: request id
+    QUEUE_PAGE = "qp"  # arg: page
+    # wizard steps (arg: the id of the choice (building, category, request), or 0;
+    # arg2: the step's nonce)
     BUILDING = "bld"
     CATEGORY = "cat"
     SKIP = "skip"
@@ -39,7 +43,7 @@ class Verb(StrEnum):
     REDO = "redo"
     FOLLOW = "dupf"  # arg: request id to follow
     DIFFERENT = "dupn"
-    LANGUAGE = "lang"  # arg: 0 zh, 1 en
+    LANGUAGE = "lang"  # arg: index in i18n.LANGUAGES (0 zh, 1 en, then others by code)
     EDIT_PROFILE = "prof"
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.core import Requests
+from bot.directory import Directory, DirectoryBook
 from bot.people import People
-from bot.repairs import Repairs
 from bot.settings import Settings
 from storage.db import Database
 from storage.users import User
@@ -19,8 +20,9 @@ from storage.users import User
 class Services:
     settings: Settings
     db: Database
+    directory: DirectoryBook
     people: People
-    repairs: Repairs
+    requests: Requests
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
 
@@ -47,3 +49,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def directory(self) -> Directory:
+        """Grids, buildings, categories and staff as they are now."""
+        return self.services.directory.current

@@ -42,6 +42,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.directory import DirectoryBook
 from bot.i18n import t
 from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
 from bot.messages import Outgoing, enqueue, enqueue_fallbacks
@@ -99,10 +100,13 @@ def _says(error: TelegramError, texts: tuple[str, ...]) -> bool:
 
 
 class Deliverer:
-    def __init__(self, db: Database, bot: Bot, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, bot: Bot, settings: Settings, directory: DirectoryBook
+    ) -> None:
         self._db = db
         self._bot = bot
         self._settings = settings
+        self._directory = directory
         self._outbox = settings.outbox
         self._last_sent: dict[int, float] = {}
         self._lock = asyncio.Lock()
@@ -317,16 +321,13 @@ class Deliverer:
                 )
 
     def _grid_of(self, chat_id: int, migrations: dict[int, int]) -> str:
-        for grid in self._settings.grids:
-            group = grid.group_chat_id
-            if group is not None and chat_id in (group, migrations.get(group)):
-                return grid.name
-        return "—"
+        grid = self._directory.current.grid_of_chat(chat_id, migrations)
+        return grid.name if grid is not None else "—"
 
     async def _tell_admins(
         self, conn: aiosqlite.Connection, about_chat: int, key: str, **params: Any
     ) -> None:
-        admin_chat = self._settings.admin_chat_id
+        admin_chat = self._directory.current.admin_chat_id
         if admin_chat is None:
             return
         admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)

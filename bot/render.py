@@ -6,16 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
+from bot import i18n
 from bot.callbacks import Callback, Verb
-from bot.domain import Staff, Status, request_number
+from bot.directory import Directory, Staff
+from bot.domain import Action
 from bot.i18n import Markup, t
+from bot.kinds import policy_of
 from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, plain, units
 from bot.messages import Button, Keyboard, Outgoing
 from bot.settings import Settings
 from storage.requests import Event, Request
 
-# A resident may still cancel these.
-CANCELLABLE = (Status.OPEN, Status.CLAIMED, Status.REOPENED)
 # A card's caption may hold 1024 characters; leave room for the status lines.
 CARD_DESCRIPTION_MAX = 600
 # A page of a list or timeline: Telegram's limit, less room for the page line.
@@ -24,18 +25,16 @@ MY_PAGE_SIZE = 5
 STAFF_CLAIMS_SHOWN = 10
 
 
-def when(settings: Settings, moment: datetime | None) -> str:
-    """Local date and time the way a notice board writes it: 11-23 14:30."""
+def when(settings: Settings, lang: str, moment: datetime | None) -> str:
+    """Local date and time as the reader's language writes it (11月24日 03:06)."""
     if moment is None:
         return "—"
-    return moment.astimezone(settings.community.tz).strftime("%m-%d %H:%M")
+    return i18n.moment(lang, moment, settings.community.tz)
 
 
-def category_name(settings: Settings, lang: str, category_id: str) -> str:
-    category = settings.category(category_id)
-    if category is None:
-        return category_id
-    return category.name_zh if lang == "zh" else category.name_en
+def category_name(directory: Directory, lang: str, kind: str, key: str) -> str:
+    category = directory.category(kind, key)
+    return category.name(lang) if category is not None else key
 
 
 def status_name(lang: str, status: str) -> str:
@@ -43,11 +42,12 @@ def status_name(lang: str, status: str) -> str:
 
 
 def number(request: Request) -> str:
-    return request_number(request.kind, request.seq)
+    return policy_of(request.kind).number(request.seq)
 
 
 def card(
     settings: Settings,
+    directory: Directory,
     request: Request,
     *,
     followers: int,
@@ -56,39 +56,31 @@ def card(
     claimed_at: datetime | None,
 ) -> tuple[str, Keyboard]:
     """The card a grid sees: never the reporter's phone or unit."""
+    policy = policy_of(request.kind)
     description = clip(request.description, CARD_DESCRIPTION_MAX)
     lines = [
         t(
             lang,
-            "card.body",
+            policy.texts.card,
             number=number(request),
-            category=category_name(settings, lang, request.category),
+            category=category_name(directory, lang, request.kind, request.category),
             building=request.building,
             description=description,
         )
     ]
     if followers:
         lines.append(t(lang, "card.followers", n=followers))
-    status = Status(request.status)
-    if status is Status.OPEN:
-        lines.append(t(lang, "card.open", deadline=when(settings, request.claim_due_at)))
-    elif status is Status.REOPENED:
-        lines.append(t(lang, "card.reopened"))
-    elif status is Status.CLAIMED:
-        lines.append(
-            t(
-                lang,
-                "card.claimed",
-                name=request.assignee_name or "?",
-                at=when(settings, claimed_at),
-            )
+    # Each status has its card line, which may use any of these.
+    lines.append(
+        t(
+            lang,
+            f"{policy.texts.card_status}.{request.status}",
+            deadline=when(settings, lang, request.claim_due_at),
+            name=request.assignee_name or "?",
+            at=when(settings, lang, claimed_at),
+            stars=request.rating or "?",
         )
-    elif status is Status.RESOLVED:
-        lines.append(t(lang, "card.resolved", name=request.assignee_name or "?"))
-    elif status is Status.CLOSED:
-        lines.append(t(lang, "card.closed", stars=request.rating or "?"))
-    else:
-        lines.append(t(lang, "card.cancelled"))
+    )
     if via == "workers":
         lines.append(t(lang, "card.via_workers"))
     elif via == "admin":
@@ -96,7 +88,7 @@ def card(
     elif via in ("workers_fallback", "admin_fallback"):
         lines.append(t(lang, "card.via_fallback", grid=request.grid_id))
     buttons: Keyboard = []
-    if status in (Status.OPEN, Status.REOPENED):
+    if policy.allows(request.status, Action.CLAIM):
         buttons = [[Button(t(lang, "card.claim"), Callback(Verb.CLAIM, request.id))]]
     # With a photo the card is a caption, which Telegram caps at 1024.
     return fit("\n".join(lines), CAPTION_MAX if request.photos else TEXT_MAX), buttons
@@ -108,14 +100,18 @@ def retired_copy(lang: str, request: Request, chat_id: int, message_id: int) -> 
     return Outgoing(chat_id, text, kind="edit", message_id=message_id)
 
 
-def worker_buttons(lang: str, request_id: int) -> Keyboard:
-    return [
-        [Button(t(lang, "worker.resolve"), Callback(Verb.RESOLVE, request_id))],
-        [
-            Button(t(lang, "worker.add_note"), Callback(Verb.NOTE, request_id)),
-            Button(t(lang, "worker.hand_back"), Callback(Verb.HAND_BACK, request_id)),
-        ],
-    ]
+def worker_buttons(lang: str, request: Request) -> Keyboard:
+    """The holder's buttons: those of the actions the request's status allows."""
+    policy = policy_of(request.kind)
+    rows: Keyboard = []
+    if policy.allows(request.status, Action.RESOLVE):
+        rows.append([Button(t(lang, "worker.resolve"), Callback(Verb.RESOLVE, request.id))])
+    second = []
+    if policy.allows(request.status, Action.NOTE):
+        second.append(Button(t(lang, "worker.add_note"), Callback(Verb.NOTE, request.id)))
+    if policy.allows(request.status, Action.HAND_BACK):
+        second.append(Button(t(lang, "worker.hand_back"), Callback(Verb.HAND_BACK, request.id)))
+    return [*rows, second] if second else rows
 
 
 def rating_buttons(lang: str, request_id: int) -> Keyboard:
@@ -135,7 +131,7 @@ def event_line(settings: Settings, lang: str, event: Event) -> str:
         body = t(lang, "event.rate", stars=event.note or "?")
     else:
         body = t(lang, f"event.{event.action}", name=name, note=event.note or "")
-    return f"• {when(settings, event.at)} {body}"
+    return f"• {when(settings, lang, event.at)} {body}"
 
 
 def paginate(head: str, items: list[str], budget: int = PAGE_BUDGET) -> list[str]:
@@ -175,14 +171,19 @@ def page_buttons(
 
 
 def timeline(
-    settings: Settings, lang: str, request: Request, events: list[Event], page: int = 0
+    settings: Settings,
+    directory: Directory,
+    lang: str,
+    request: Request,
+    events: list[Event],
+    page: int = 0,
 ) -> tuple[str, Keyboard]:
     """One page of a request's history, with buttons to the others."""
     head = t(
         lang,
         "timeline.header",
         number=number(request),
-        category=category_name(settings, lang, request.category),
+        category=category_name(directory, lang, request.kind, request.category),
         building=request.building,
         description=request.description,
         status=status_name(lang, request.status),
@@ -196,7 +197,7 @@ def timeline(
 
 
 def my_requests(
-    settings: Settings, lang: str, user_id: int, requests: list[Request], page: int
+    directory: Directory, lang: str, user_id: int, requests: list[Request], page: int
 ) -> tuple[str, Keyboard]:
     """A page of the resident's requests, each with details (and cancel) buttons."""
     count = max(1, -(-len(requests) // MY_PAGE_SIZE))
@@ -210,7 +211,7 @@ def my_requests(
             lang,
             "my.item",
             number=label,
-            category=category_name(settings, lang, request.category),
+            category=category_name(directory, lang, request.kind, request.category),
             building=request.building,
             status=status_name(lang, request.status),
         )
@@ -218,7 +219,8 @@ def my_requests(
             line += " " + t(lang, "my.following")
         lines.append(line)
         row = [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
-        if request.reporter_id == user_id and request.status in CANCELLABLE:
+        cancellable = policy_of(request.kind).allows(request.status, Action.CANCEL)
+        if request.reporter_id == user_id and cancellable:
             row.append(
                 Button(
                     t(lang, "my.cancel", number=label), Callback(Verb.CANCEL_REQUEST, request.id)
@@ -232,6 +234,7 @@ def my_requests(
 
 def staff_greeting(
     settings: Settings,
+    directory: Directory,
     lang: str,
     name: str,
     staff: Staff,
@@ -255,9 +258,9 @@ def staff_greeting(
                     lang,
                     "staff.claim_item",
                     number=label,
-                    category=category_name(settings, lang, request.category),
+                    category=category_name(directory, lang, request.kind, request.category),
                     building=request.building,
-                    deadline=when(settings, request.resolve_due_at),
+                    deadline=when(settings, lang, request.resolve_due_at),
                 )
             )
             buttons.append(
@@ -275,3 +278,60 @@ def staff_greeting(
 
 def mention(user_id: int, name: str) -> Markup:
     return Markup(f'<a href="tg://user?id={user_id}">{escape(name, quote=False)}</a>')
+
+
+QUEUE_PAGE_SIZE = 8
+
+
+def queue(
+    settings: Settings,
+    directory: Directory,
+    lang: str,
+    waiting: list[Request],
+    mine: list[Request],
+    page: int,
+) -> tuple[str, Keyboard]:
+    """A worker's queue: a page of the unclaimed requests they may claim, oldest first, each
+    with a Claim button; then their own claimed ones, each with a Details button."""
+    count = max(1, -(-len(waiting) // QUEUE_PAGE_SIZE))
+    page = min(page, count - 1)
+    shown = waiting[page * QUEUE_PAGE_SIZE : (page + 1) * QUEUE_PAGE_SIZE]
+    lines = [t(lang, "queue.waiting", n=len(waiting))]
+    buttons: Keyboard = []
+    for request in shown:
+        label = number(request)
+        lines.append(
+            t(
+                lang,
+                "queue.item",
+                number=label,
+                category=category_name(directory, lang, request.kind, request.category),
+                building=request.building,
+                filed=when(settings, lang, request.created_at),
+                deadline=when(settings, lang, request.claim_due_at),
+            )
+        )
+        buttons.append(
+            [Button(t(lang, "queue.claim", number=label), Callback(Verb.QUEUE_CLAIM, request.id))]
+        )
+    lines.append("\n" + t(lang, "queue.mine", n=len(mine)))
+    for request in mine[:STAFF_CLAIMS_SHOWN]:
+        label = number(request)
+        lines.append(
+            t(
+                lang,
+                "staff.claim_item",
+                number=label,
+                category=category_name(directory, lang, request.kind, request.category),
+                building=request.building,
+                deadline=when(settings, lang, request.resolve_due_at),
+            )
+        )
+        buttons.append(
+            [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
+        )
+    if len(mine) > STAFF_CLAIMS_SHOWN:
+        lines.append(t(lang, "staff.more", n=len(mine) - STAFF_CLAIMS_SHOWN))
+    nav = page_buttons(lang, page, count, lambda p: Callback(Verb.QUEUE_PAGE, p))
+    text = fit("\n".join(lines), PAGE_BUDGET) + page_line(lang, page, count)
+    return text, [*buttons, nav] if nav else buttons

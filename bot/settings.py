@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-Language = Literal["zh", "en"]
 
 
 class Section(BaseModel):
@@ -22,10 +20,19 @@ class CommunitySettings(Section):
     name: str = "Community Service Center"
     timezone: str = "Asia/Shanghai"
     # Language of texts posted to group chats and the admin chat.
-    group_language: Language = "zh"
+    group_language: str = "zh"
     # A new report matching an open one (same category, same building) this recent is offered
     # to the resident as a possible duplicate.
     duplicate_window_days: int = Field(default=7, ge=0, le=365)
+
+    @field_validator("group_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from bot.i18n import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise ValueError(f"no texts in {value!r}: use one of {', '.join(LANGUAGES)}")
+        return value
 
     @field_validator("timezone")
     @classmethod

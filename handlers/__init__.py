@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
-from bot.i18n import both, pick_language, t
+from bot.i18n import every, pick_language, t
 from bot.limits import plain
 from handlers import registration, repair, worker
 from handlers.common import answer, lang_of, say, with_retries
@@ -145,7 +145,7 @@ async def error_handler(update: object, context: BotContext) -> None:
             await with_retries(lambda: context.bot.send_message(chat.id, sorry))
         except TelegramError:
             log.warning("could not tell %s about the error", chat.id, exc_info=True)
-    admin_chat = context.settings.admin_chat_id
+    admin_chat = context.directory.admin_chat_id
     if admin_chat is not None:
         error = f"{type(context.error).__name__}: {context.error}"[:500]
         group_lang = context.settings.community.group_language
@@ -173,15 +173,15 @@ async def too_fast(update: Update) -> None:
         log.info("could not tell %s to slow down", user.id if user else "?")
 
 
-RESIDENT_COMMANDS = ["start", "report", "my", "profile", "language", "help", "cancel"]
+PRIVATE_COMMANDS = ["start", "report", "my", "queue", "profile", "language", "help", "cancel"]
 
 
 def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]], DialogRouter]:
     """All handlers by group, and the dialog router (kept in bot_data as "dialogs")."""
     private = filters.ChatType.PRIVATE
     menu = {
-        **dict.fromkeys(both("menu.report"), repair.report),
-        **dict.fromkeys(both("menu.my"), repair.my_requests),
+        **dict.fromkeys(every("menu.report"), repair.report),
+        **dict.fromkeys(every("menu.my"), repair.my_requests),
     }
     router = DialogRouter(
         [registration.REGISTRATION, repair.REPORT, worker.RESOLVE, worker.NOTE], menu
@@ -192,7 +192,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *repair.build_handlers(),
         *worker.build_handlers(),
         *router.build_handlers(),
-        CommandHandler(RESIDENT_COMMANDS, group_command, filters=~private),
+        CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),
         router.input_handler(),
         CallbackQueryHandler(stale_button),

@@ -22,12 +22,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import render
 from bot.context import BotContext
+from bot.core import Actor, Outcome
 from bot.delivery import markup
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import t
 from bot.limits import ANSWER_MAX, clip, fit, plain
 from bot.messages import Keyboard, keyboard_dicts, send_later
-from bot.repairs import Actor, Outcome
 from storage.dialogs import Dialog
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ async def edit(
             )
         )
     except TelegramError as exc:
+        if "not modified" in str(exc).lower():
+            return True  # it already reads so
         log.info("could not edit message %s in %s: %s", message_id, chat_id, exc)
         return False
     return True

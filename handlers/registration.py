@@ -8,11 +8,11 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, render
+from bot import callbacks, i18n, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
-from bot.domain import UNIT_MAX, staff_role
-from bot.i18n import LANGUAGES, both, t
+from bot.domain import UNIT_MAX
+from bot.i18n import every, t
 from bot.limits import visible
 from bot.messages import Button, Keyboard
 from handlers.common import Flow, answer, in_private, lang_of, main_menu, say
@@ -30,22 +30,31 @@ class Step(StrEnum):
 
 
 def building_buttons(context: BotContext, nonce: int, own: str | None = None) -> Keyboard:
+    """The buildings in use, three to a row; each button carries the building's id, so a press
+    picks what it showed even after the list changed."""
     lang = lang_of(context)
-    buildings = context.settings.buildings
-    labels = [t(lang, "report.own_building", building=b) if b == own else b for b in buildings]
-    buttons = [Button(label, Callback(Verb.BUILDING, i, nonce)) for i, label in enumerate(labels)]
+    buildings = context.directory.active_buildings
+    buttons = [
+        Button(
+            t(lang, "report.own_building", building=b.name) if b.name == own else b.name,
+            Callback(Verb.BUILDING, b.id, nonce),
+        )
+        for b in buildings
+    ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    if own in buildings:
+    names = [b.name for b in buildings]
+    if own in names:
         # The resident's own building first: the usual answer is one tap away.
-        mine = buttons[buildings.index(own)]
+        mine = buttons[names.index(own)]
         rows = [[mine], *[[b for b in row if b is not mine] for row in rows]]
         rows = [row for row in rows if row]
     return rows
 
 
 def chosen_building(context: BotContext, data: Callback) -> str | None:
-    buildings = context.settings.buildings
-    return buildings[data.arg] if data.arg < len(buildings) else None
+    """The building a button names, or None if it is no longer in use."""
+    building = context.directory.building(data.arg)
+    return building.name if building is not None else None
 
 
 async def start_registration(
@@ -121,7 +130,7 @@ async def on_input(update: Update, context: BotContext, dialog: Dialog) -> None:
             await say(context, dialog.user_id, t(lang, "reg.phone_bad"))
             return
         await _advance(context, dialog, Step.CONFIRM, phone=message.contact.phone_number)
-    elif step is Step.PHONE and message.text in both("btn.skip"):
+    elif step is Step.PHONE and message.text in every("btn.skip"):
         await _advance(context, dialog, Step.CONFIRM, phone=None)
     elif step is Step.PHONE:
         await say(context, dialog.user_id, t(lang, "reg.phone_bad"))
@@ -137,8 +146,9 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     step = Step(dialog.step)
     if step is Step.BUILDING and data.verb is Verb.BUILDING:
         building = chosen_building(context, data)
-        if building is None:
+        if building is None:  # no longer in use: the question again, with today's buildings
             await answer(query, t(lang, "error.stale_button"))
+            await prompt(context, dialog)
             return
         await answer(query)
         await _advance(context, dialog, Step.UNIT, building=building)
@@ -177,15 +187,14 @@ async def greet_staff(update: Update, context: BotContext) -> bool:
     """
     user = update.effective_user
     assert user is not None
-    settings = context.settings
-    staff = staff_role(user.id, settings.grids, settings.admins)
+    staff = context.directory.staff(user.id)
     if staff is None:
         return False
     lang = lang_of(context)
-    claims = await context.services.repairs.claimed_by(user.id)
+    claims = await context.services.requests.claimed_by(user.id)
     registered = context.person is not None and context.person.registered
     text, buttons = render.staff_greeting(
-        settings, lang, user.first_name, staff, claims, registered
+        context.settings, context.directory, lang, user.first_name, staff, claims, registered
     )
     await say(context, user.id, text, buttons)
     await router(context).resume(context, user.id)
@@ -219,15 +228,14 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def language(update: Update, context: BotContext) -> None:
-    """/language: offer 中文 / English."""
+    """/language: offer every language there is a catalog for, each in its own words."""
     user = update.effective_user
     assert user is not None
-    buttons = [
-        [
-            Button("中文", Callback(Verb.LANGUAGE, 0)),
-            Button("English", Callback(Verb.LANGUAGE, 1)),
-        ]
+    choices = [
+        Button(t(lang, "lang.name"), Callback(Verb.LANGUAGE, n))
+        for n, lang in enumerate(i18n.LANGUAGES)
     ]
+    buttons = [choices[i : i + 3] for i in range(0, len(choices), 3)]
     await say(context, user.id, t(lang_of(context), "lang.choose"), buttons)
 
 
@@ -236,10 +244,10 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     data = callbacks.parse(query.data)
-    if data is None or data.arg >= len(LANGUAGES) or not in_private(update):
+    if data is None or data.arg >= len(i18n.LANGUAGES) or not in_private(update):
         await answer(query, t(lang_of(context), "error.stale_button"))
         return
-    lang = LANGUAGES[data.arg]
+    lang = i18n.LANGUAGES[data.arg]
     await context.services.people.set_lang(query.from_user.id, lang)
     await answer(query)
     registered = context.person is not None and context.person.registered
@@ -269,6 +277,7 @@ async def profile(update: Update, context: BotContext) -> None:
         building=person.building or "",
         unit=person.unit or "",
         phone=person.phone or t(lang, "reg.no_phone"),
+        language=t(lang, "lang.name"),
     )
     await say(
         context, user.id, text, [[Button(t(lang, "profile.edit"), Callback(Verb.EDIT_PROFILE))]]

@@ -11,11 +11,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
-from bot.domain import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_PHOTOS, Status
+from bot.core import Draft
+from bot.domain import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_PHOTOS, Action
 from bot.i18n import t
 from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
-from bot.repairs import ReportDraft
 from handlers.common import (
     Flow,
     actor_of,
@@ -33,6 +33,7 @@ from handlers.registration import building_buttons, chosen_building, start_regis
 from storage.dialogs import Dialog
 
 FLOW = "report"
+KIND = "repair"
 
 
 class Step(StrEnum):
@@ -58,11 +59,12 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
     uid = dialog.user_id
     data = dialog.data
     step = Step(dialog.step)
-    settings = context.settings
+    directory = context.directory
     if step is Step.CATEGORY:
+        # Each button carries the category's id: a press picks what it showed.
         buttons = [
-            Button(c.name(lang), Callback(Verb.CATEGORY, i, dialog.nonce))
-            for i, c in enumerate(settings.categories)
+            Button(c.name(lang), Callback(Verb.CATEGORY, c.id, dialog.nonce))
+            for c in directory.categories_of(KIND)
         ]
         rows: Keyboard = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         await say(
@@ -91,7 +93,7 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         text = t(
             lang,
             "report.summary",
-            category=render.category_name(settings, lang, data["category"]),
+            category=render.category_name(directory, lang, KIND, data["category"]),
             building=data["building"],
             description=data["description"],
             photos=len(data["photos"]),
@@ -113,18 +115,18 @@ def _photo_buttons(lang: str, dialog: Dialog) -> Keyboard:
 
 async def _show_duplicate(context: BotContext, dialog: Dialog) -> None:
     lang = lang_of(context)
-    request = await context.services.repairs.get(dialog.data["duplicate_of"])
+    request = await context.services.requests.get(dialog.data["duplicate_of"])
     if request is None:
         await _advance(context, dialog, Step.CONFIRM)
         return
     text = t(
         lang,
         "report.duplicate",
-        category=render.category_name(context.settings, lang, request.category),
+        category=render.category_name(context.directory, lang, KIND, request.category),
         building=request.building,
         number=render.number(request),
         description=request.description,
-        when=render.when(context.settings, request.created_at),
+        when=render.when(context.settings, lang, request.created_at),
         status=render.status_name(lang, request.status),
     )
     buttons = [
@@ -141,7 +143,9 @@ async def _advance(context: BotContext, dialog: Dialog, step: Step, **data: Any)
 async def _review(context: BotContext, dialog: Dialog) -> None:
     """After the photos: offer an open report of the same kind nearby, else the summary."""
     data = dialog.data
-    similar = await context.services.repairs.find_duplicate(data["category"], data["building"])
+    similar = await context.services.requests.find_duplicate(
+        KIND, data["category"], data["building"]
+    )
     if similar is not None:
         await _advance(context, dialog, Step.DUPLICATE, duplicate_of=similar.id)
     else:
@@ -215,7 +219,6 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     assert query is not None
     lang = lang_of(context)
     step = Step(dialog.step)
-    categories = context.settings.categories
     if data.verb is Verb.ABORT:
         await answer(query)
         _, restored = await context.services.people.close_dialog(dialog.user_id)
@@ -224,13 +227,19 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
         )
         if restored is not None:
             await router(context).resume(context, dialog.user_id)
-    elif step is Step.CATEGORY and data.verb is Verb.CATEGORY and data.arg < len(categories):
+    elif step is Step.CATEGORY and data.verb is Verb.CATEGORY:
+        category = context.directory.category_by_id(data.arg)
+        if category is None or category.kind != KIND:  # retired: ask again with today's
+            await answer(query, t(lang, "error.stale_button"))
+            await prompt(context, dialog)
+            return
         await answer(query)
-        await _advance(context, dialog, Step.BUILDING, category=categories[data.arg].id)
+        await _advance(context, dialog, Step.BUILDING, category=category.key)
     elif step is Step.BUILDING and data.verb is Verb.BUILDING:
         building = chosen_building(context, data)
-        if building is None:
+        if building is None:  # no longer in use: the question again, with today's buildings
             await answer(query, t(lang, "error.stale_button"))
+            await prompt(context, dialog)
             return
         await answer(query)
         await _advance(context, dialog, Step.DESCRIPTION, building=building)
@@ -256,7 +265,7 @@ async def _follow(update: Update, context: BotContext, dialog: Dialog, request_i
     query = update.callback_query
     actor = actor_of(update)
     assert query is not None and actor is not None
-    outcome = await context.services.repairs.follow(actor, request_id)
+    outcome = await context.services.requests.follow(actor, request_id)
     await answer(query)
     if outcome.ok:
         context.services.kick()
@@ -274,13 +283,14 @@ async def _confirm(update: Update, context: BotContext, dialog: Dialog) -> None:
     actor = actor_of(update)
     assert query is not None and actor is not None
     data = dialog.data
-    draft = ReportDraft(
+    draft = Draft(
+        kind=KIND,
         category=data["category"],
         building=data["building"],
         description=data["description"],
         photos=tuple(data["photos"]),
     )
-    outcome = await context.services.repairs.file(actor, draft)
+    outcome = await context.services.requests.file(actor, draft)
     await answer(query)
     if outcome.ok:
         context.services.kick()
@@ -310,11 +320,11 @@ async def my_requests(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     lang = lang_of(context)
-    requests = await context.services.repairs.mine(user.id)
+    requests = await context.services.requests.mine(user.id)
     if not requests:
         await say(context, user.id, t(lang, "my.empty"))
         return
-    text, buttons = render.my_requests(context.settings, lang, user.id, requests, 0)
+    text, buttons = render.my_requests(context.directory, lang, user.id, requests, 0)
     await say(context, user.id, text, buttons)
 
 
@@ -338,17 +348,19 @@ async def on_request_button(update: Update, context: BotContext) -> None:
     if data is None or actor is None or not in_private(update):
         await answer(query, t(lang, "error.stale_button"))
         return
-    repairs = context.services.repairs
+    requests = context.services.requests
     if data.verb in (Verb.TIMELINE, Verb.TIMELINE_PAGE):
-        found = await repairs.timeline(actor.user_id, data.arg)
+        found = await requests.timeline(actor.user_id, data.arg)
         await answer(query)
         if found is None:
             await say(context, actor.user_id, t(lang, "error.stale_button"))
             return
         request, events = found
-        text, buttons = render.timeline(context.settings, lang, request, events, data.arg2 or 0)
-        if request.assignee_id == actor.user_id and request.status == Status.CLAIMED:
-            buttons = [*buttons, *render.worker_buttons(lang, request.id)]
+        text, buttons = render.timeline(
+            context.settings, context.directory, lang, request, events, data.arg2 or 0
+        )
+        if request.assignee_id == actor.user_id:
+            buttons = [*buttons, *render.worker_buttons(lang, request)]
         if data.verb is Verb.TIMELINE:
             await say(context, actor.user_id, text, buttons)
         else:
@@ -356,29 +368,28 @@ async def on_request_button(update: Update, context: BotContext) -> None:
         return
     if data.verb is Verb.MY_PAGE:
         await answer(query)
-        requests = await repairs.mine(actor.user_id)
-        text, buttons = render.my_requests(
-            context.settings, lang, actor.user_id, requests, data.arg
-        )
+        mine = await requests.mine(actor.user_id)
+        text, buttons = render.my_requests(context.directory, lang, actor.user_id, mine, data.arg)
         await _show_page(update, context, text, buttons)
         return
     if data.verb is Verb.CANCEL_REQUEST:
-        mine = await repairs.get(data.arg)
+        yours = await requests.get(data.arg)
         await answer(query)
-        if mine is None or mine.reporter_id != actor.user_id:
+        if yours is None or yours.reporter_id != actor.user_id:
             await say(context, actor.user_id, t(lang, "error.stale_button"))
             return
-        sure = [[Button(t(lang, "cancel.yes"), Callback(Verb.CANCEL_REQUEST_SURE, mine.id))]]
-        await say(context, actor.user_id, t(lang, "cancel.sure", number=render.number(mine)), sure)
+        sure = [[Button(t(lang, "cancel.yes"), Callback(Verb.CANCEL_REQUEST_SURE, yours.id))]]
+        text = t(lang, "cancel.sure", number=render.number(yours))
+        await say(context, actor.user_id, text, sure)
         return
     if data.verb is Verb.CANCEL_REQUEST_SURE:
-        outcome = await repairs.cancel(actor, data.arg)
+        outcome = await requests.apply(actor, data.arg, Action.CANCEL)
         done_key = "cancel.done"
-    elif data.verb is Verb.RATE and data.arg2 is not None:
-        outcome = await repairs.rate(actor, data.arg, data.arg2)
+    elif data.verb is Verb.RATE:
+        outcome = await requests.apply(actor, data.arg, Action.RATE, stars=data.arg2)
         done_key = "rate.thanks"
     else:
-        outcome = await repairs.not_fixed(actor, data.arg)
+        outcome = await requests.apply(actor, data.arg, Action.NOT_FIXED)
         done_key = "notfixed.ok"
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)

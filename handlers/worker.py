@@ -1,4 +1,5 @@
-"""Grid workers: claim a card in the group, then resolve, add notes or hand back in private."""
+"""Grid workers: claim from a card in the group or from /queue, then resolve, add notes or
+hand back in private."""
 
 from __future__ import annotations
 
@@ -6,21 +7,23 @@ from enum import StrEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
+from bot.core import Actor, Outcome, Pressed
 from bot.domain import NOTE_MAX, Action
 from bot.i18n import t
+from bot.kinds import policy_of
 from bot.limits import visible
 from bot.messages import Button, Keyboard
-from bot.repairs import Actor, Outcome
 from handlers.common import (
     Flow,
     actor_of,
     answer,
     drop_buttons,
+    edit,
     explain,
     in_private,
     lang_of,
@@ -51,9 +54,8 @@ async def claim(update: Update, context: BotContext) -> None:
     if data is None or query.message is None:
         await answer(query, t(lang, "error.stale_button"))
         return
-    outcome = await context.services.repairs.claim(
-        actor, data.arg, query.message.chat.id, query.message.message_id
-    )
+    pressed = Pressed(query.message.chat.id, query.message.message_id)
+    outcome = await context.services.requests.apply(actor, data.arg, Action.CLAIM, pressed=pressed)
     context.services.kick()  # an out-of-date copy of the card may have been retired
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)
@@ -75,9 +77,9 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
     if data is None or actor is None or not in_private(update):
         await answer(query, t(lang, "error.stale_button"))
         return
-    repairs = context.services.repairs
+    requests = context.services.requests
     if data.verb is Verb.HAND_BACK:
-        outcome = await repairs.hand_back(actor, data.arg)
+        outcome = await requests.apply(actor, data.arg, Action.HAND_BACK)
         if not outcome.ok:
             await answer(query, explain(lang, outcome), alert=True)
             return
@@ -87,7 +89,8 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
         await say(context, actor.user_id, explain_ok(lang, outcome, "handback.done"))
         return
     # Resolve and note both ask for text first; the check now saves a pointless question.
-    outcome = await repairs.check_worker(actor, data.arg, Action.RESOLVE)
+    action = Action.RESOLVE if data.verb is Verb.RESOLVE else Action.NOTE
+    outcome = await requests.check(actor, data.arg, action)
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)
         return
@@ -103,7 +106,7 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
 async def prompt(context: BotContext, dialog: Dialog) -> None:
     """Ask for the note (resolve or plain note) or the result photo."""
     lang = lang_of(context)
-    request = await context.services.repairs.get(dialog.data["request_id"])
+    request = await context.services.requests.get(dialog.data["request_id"])
     number = render.number(request) if request else "?"
     if dialog.step == Step.PHOTO:
         await say(context, dialog.user_id, t(lang, "resolve.ask_photo"), _skip(lang, dialog))
@@ -156,13 +159,15 @@ async def _finish(
     context: BotContext, actor: Actor, dialog: Dialog, note: str, photo: str | None
 ) -> None:
     lang = lang_of(context)
-    repairs = context.services.repairs
+    requests = context.services.requests
     request_id = dialog.data["request_id"]
     if dialog.flow == RESOLVE_FLOW:
-        outcome = await repairs.resolve(actor, request_id, note, photo)
-        done = "resolve.done"
+        outcome = await requests.apply(
+            actor, request_id, Action.RESOLVE, note=note, photo=photo, ends_wizard=True
+        )
+        done = policy_of(outcome.request.kind).texts.resolved if outcome.request else ""
     else:
-        outcome = await repairs.add_note(actor, request_id, note)
+        outcome = await requests.apply(actor, request_id, Action.NOTE, note=note, ends_wizard=True)
         done = "note.saved"
     if not outcome.ok:
         # The request moved on meanwhile (cancelled, handed back): nothing left to ask.
@@ -175,13 +180,61 @@ async def _finish(
     await router(context).resume(context, actor.user_id)
 
 
+async def queue(update: Update, context: BotContext) -> None:
+    """/queue: the unclaimed requests the worker may claim, oldest first, and their own."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    if context.directory.staff(user.id) is None:
+        await say(context, user.id, t(lang, "queue.not_staff"))
+        return
+    text, buttons = await _queue_page(context, user.id, 0)
+    await say(context, user.id, text, buttons)
+
+
+async def _queue_page(context: BotContext, user_id: int, page: int) -> tuple[str, Keyboard]:
+    waiting, mine = await context.services.requests.queue(user_id)
+    lang = lang_of(context)
+    return render.queue(context.settings, context.directory, lang, waiting, mine, page)
+
+
+async def on_queue_button(update: Update, context: BotContext) -> None:
+    """Claim from the queue, or turn its page; the queue message then shows what is now."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    actor = actor_of(update)
+    if data is None or actor is None or not in_private(update) or query.message is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    page = 0
+    if data.verb is Verb.QUEUE_PAGE:
+        page = data.arg
+        await answer(query)
+    else:
+        outcome = await context.services.requests.apply(actor, data.arg, Action.CLAIM)
+        if not outcome.ok:
+            await answer(query, explain(lang, outcome), alert=True)
+        else:
+            context.services.kick()
+            await answer(query, explain_ok(lang, outcome, "claim.ok"))
+    text, buttons = await _queue_page(context, actor.user_id, page)
+    if not await edit(context, actor.user_id, query.message.message_id, text, buttons):
+        await say(context, actor.user_id, text, buttons)
+
+
 RESOLVE = Flow(RESOLVE_FLOW, prompt, on_input, on_button, interrupts=True)
 NOTE = Flow(NOTE_FLOW, prompt, on_input, on_button, interrupts=True)
 
 
 def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     return [
+        CommandHandler("queue", queue, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(claim, pattern=callbacks.pattern_for(Verb.CLAIM)),
+        CallbackQueryHandler(
+            on_queue_button, pattern=callbacks.pattern_for(Verb.QUEUE_CLAIM, Verb.QUEUE_PAGE)
+        ),
         CallbackQueryHandler(
             on_worker_button,
             pattern=callbacks.pattern_for(Verb.RESOLVE, Verb.NOTE, Verb.HAND_BACK),

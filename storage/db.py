@@ -68,18 +68,28 @@ class Database:
             for f in resources.files("storage.migrations").iterdir()
             if (m := _MIGRATION_NAME.match(f.name))
         )
-        async with self.transaction() as conn:
-            async with conn.execute("PRAGMA user_version") as cur:
-                row = await cur.fetchone()
-            current = int(row[0]) if row else 0
-            for number, name in files:
-                if number <= current:
-                    continue
-                sql = resources.files("storage.migrations").joinpath(name).read_text("utf-8")
-                log.info("applying migration %s", name)
-                for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={number}")
+        # A migration may rebuild a table others refer to (SQLite's documented way to change a
+        # column's constraint): foreign keys are off meanwhile and checked before the commit.
+        await self._conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with self.transaction() as conn:
+                async with conn.execute("PRAGMA user_version") as cur:
+                    row = await cur.fetchone()
+                current = int(row[0]) if row else 0
+                for number, name in files:
+                    if number <= current:
+                        continue
+                    sql = resources.files("storage.migrations").joinpath(name).read_text("utf-8")
+                    log.info("applying migration %s", name)
+                    for statement in _statements(sql):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version={number}")
+                async with conn.execute("PRAGMA foreign_key_check") as cur:
+                    broken = await cur.fetchall()
+                if broken:
+                    raise RuntimeError(f"a migration broke foreign keys: {list(broken)[:5]}")
+        finally:
+            await self._conn.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -190,6 +190,22 @@ async def assigned_to(
         return [_request(row) for row in await cur.fetchall()]
 
 
+async def waiting_in(
+    conn: aiosqlite.Connection, grids: Sequence[str], statuses: Sequence[str], limit: int
+) -> list[Request]:
+    """Requests of these grids in one of `statuses`, oldest first (a grid's queue)."""
+    if not grids:
+        return []
+    grid_marks = ",".join("?" * len(grids))
+    marks = ",".join("?" * len(statuses))
+    async with conn.execute(
+        f"SELECT * FROM requests WHERE grid_id IN ({grid_marks}) AND status IN ({marks}) "
+        "ORDER BY id LIMIT ?",
+        (*grids, *statuses, limit),
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
+
+
 async def find_similar(
     conn: aiosqlite.Connection,
     kind: str,

@@ -115,7 +115,7 @@ async def test_report_claim_resolve_rate(server: FakeBotApi, bot: RunningBot) ->
     assert "cannot be rated" in str(late["text"])
 
     # /my shows the request and its whole timeline.
-    mine = await say_and_wait(server, alice, "/my", "Your requests")
+    mine = await say_and_wait(server, alice, "/my", "Your request:")
     assert "R-0001" in mine.plain and "closed" in mine.plain
     assert [b.text for b in mine.buttons] == ["🔎 R-0001"]  # closed: no cancel button
     timeline = await press_and_wait(server, alice, mine, "R-0001", "Status: closed")

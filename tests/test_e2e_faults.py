@@ -149,7 +149,7 @@ async def test_after_a_migration_the_card_is_current_in_the_new_group(
     new_group = -100999222
     server.migrate(GROUP_A, new_group)
 
-    mine = await say_and_wait(server, alice, "/my", "Your requests")
+    mine = await say_and_wait(server, alice, "/my", "Your request:")
     sure = await press_and_wait(server, alice, mine, "Cancel R-0001", "Workers will stop")
     await press_and_wait(server, alice, sure, "Yes, cancel it", "is cancelled")
     card = await server.wait_for_message(new_group, "R-0001")

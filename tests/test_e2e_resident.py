@@ -117,7 +117,7 @@ async def test_duplicate_report_can_be_followed_instead(
     await server.wait_for_edit(GROUP_A, card.message_id, "另有 1 位居民")
     await server.wait_idle(0.3)
     assert [m for m in server.messages(GROUP_A) if "R-0002" in (m.text or "")] == []
-    mine = await say_and_wait(server, dave, "📋 My requests", "Your requests")
+    mine = await say_and_wait(server, dave, "📋 My requests", "Your request:")
     assert "R-0001" in mine.plain and "(following)" in mine.plain
     assert [b.text for b in mine.buttons] == ["🔎 R-0001"]  # he cannot cancel Alice's
 
@@ -151,7 +151,7 @@ async def test_resident_cancels_an_open_request(server: FakeBotApi, bot: Running
     await file_report(server, alice, "Lights", "1", "Stair light on floor 2 is out")
     card = await server.wait_for_message(GROUP_A, "R-0001")
 
-    mine = await say_and_wait(server, alice, "/my", "Your requests")
+    mine = await say_and_wait(server, alice, "/my", "Your request:")
     sure = await press_and_wait(server, alice, mine, "Cancel R-0001", "Workers will stop")
     # Someone else pressing a forged "yes" is refused, on her message or in his own chat.
     forged = await server.wait_for_answer(dave.press_data(sure, "v1:cxlok:1"))

@@ -53,7 +53,7 @@ async def test_start_lists_open_claims_and_admin_role(server: FakeBotApi, bot: R
     await server.wait_for_message(WORKER_A1, "R-0001")
 
     hello = await say_and_wait(server, worker, "/start", "Hello Wang A1")
-    assert "Requests you are working on (1)" in hello.plain
+    assert "The request you are working on;" in hello.plain
     assert "R-0001 · Lights · 1, resolve by" in hello.plain
     # 🔎 opens the request's history with the worker's buttons.
     history = await press_and_wait(server, worker, hello, "R-0001", "Status: being worked on")

@@ -31,7 +31,7 @@ async def test_a_long_timeline_is_paged_and_every_page_fits(
     await server.wait_for_message(ALICE, "Note 3:")
     await server.wait_idle(0.3)
 
-    mine = await say_and_wait(server, alice, "/my", "Your requests")
+    mine = await say_and_wait(server, alice, "/my", "Your request:")
     first = await press_and_wait(server, alice, mine, "R-0001", "Page 1/")
     assert "R-0001" in first.plain and len(first.plain) <= 4096
     pages = int(first.plain.rsplit("Page 1/", 1)[1].split()[0])
@@ -89,7 +89,7 @@ async def test_an_error_after_the_press_was_answered_still_reaches_everyone(
     alice = server.user(ALICE, "Alice")
     await register(server, alice, "1", "2-301")
     await file_report(server, alice, "Plumbing", "1", "Pipe leaks in the hall")
-    mine = await say_and_wait(server, alice, "/my", "Your requests")
+    mine = await say_and_wait(server, alice, "/my", "Your request:")
     # The timeline reply is refused after the press was answered.
     server.fail_next("sendMessage", ALICE, [400])
     query = alice.press(mine, "R-0001")

@@ -9,7 +9,8 @@ import pytest
 
 from bot import render
 from bot.callbacks import Verb
-from bot.domain import DESCRIPTION_MAX, NOTE_MAX, Staff
+from bot.directory import Directory, Grid, Staff
+from bot.domain import DESCRIPTION_MAX, NOTE_MAX
 from bot.limits import CAPTION_MAX, TEXT_MAX, plain, units
 from bot.settings import Settings
 from storage.requests import Event, Request
@@ -48,6 +49,9 @@ def _request(n: int = 1, photos: tuple[str, ...] = (), status: str = "claimed") 
     )
 
 
+DIRECTORY = Directory(grids=(Grid("A", "Grid A", -100111, (201,), ("1", "2")),))
+
+
 def _size(text: str) -> int:
     return units(plain(text))
 
@@ -58,7 +62,13 @@ def test_a_card_fits_with_the_longest_description_and_name(
     settings: Settings, lang: str, photos: tuple[str, ...]
 ) -> None:
     text, _ = render.card(
-        settings, _request(photos=photos), followers=999, via="admin", lang=lang, claimed_at=NOW
+        settings,
+        DIRECTORY,
+        _request(photos=photos),
+        followers=999,
+        via="admin",
+        lang=lang,
+        claimed_at=NOW,
     )
     assert _size(text) <= (CAPTION_MAX if photos else TEXT_MAX)
     assert "R-0001" in text and "…" in text
@@ -70,22 +80,22 @@ def test_every_timeline_page_fits_and_holds_every_event(settings: Settings, lang
         Event(1, NOW, 201, LONGEST_NAME, "note", None, None, f"{n}:" + "记" * NOTE_MAX, None)
         for n in range(30)
     ]
-    first, nav = render.timeline(settings, lang, _request(), events)
+    first, nav = render.timeline(settings, DIRECTORY, lang, _request(), events)
     count = int(plain(first).rsplit("/", 1)[1].split()[0])
     assert count >= 8 and [b.callback.verb for b in nav[0] if b.callback] == [Verb.TIMELINE_PAGE]
     seen = ""
     for page in range(count):
-        text, _ = render.timeline(settings, lang, _request(), events, page)
+        text, _ = render.timeline(settings, DIRECTORY, lang, _request(), events, page)
         assert _size(text) <= TEXT_MAX
         seen += plain(text)
     assert all(f"{n}:" in seen for n in range(30))
     # A page past the end shows the last one.
-    assert render.timeline(settings, lang, _request(), events, 99)[0] == text
+    assert render.timeline(settings, DIRECTORY, lang, _request(), events, 99)[0] == text
 
 
 def test_my_requests_are_paged(settings: Settings) -> None:
     requests = [_request(n, status="open") for n in range(1, 13)]
-    texts = [render.my_requests(settings, "en", 1001, requests, p) for p in range(3)]
+    texts = [render.my_requests(DIRECTORY, "en", 1001, requests, p) for p in range(3)]
     assert ["Page 1/3" in plain(t) for t, _ in texts] == [True, False, False]
     assert all(_size(t) <= TEXT_MAX for t, _ in texts)
     first_buttons = [b.label for row in texts[0][1] for b in row]
@@ -96,8 +106,10 @@ def test_my_requests_are_paged(settings: Settings) -> None:
 
 def test_staff_greeting_fits_with_many_claims(settings: Settings) -> None:
     claims = [_request(n) for n in range(1, 60)]
-    staff = Staff(True, tuple(settings.grids))
-    text, buttons = render.staff_greeting(settings, "zh", LONGEST_NAME, staff, claims, False)
+    staff = Staff(True, DIRECTORY.grids)
+    text, buttons = render.staff_greeting(
+        settings, DIRECTORY, "zh", LONGEST_NAME, staff, claims, False
+    )
     assert _size(text) <= TEXT_MAX
     assert len(buttons) == render.STAFF_CLAIMS_SHOWN
     assert "另有 49 条" in plain(text) and "/profile" in plain(text)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.repairs import Actor, Repairs, ReportDraft
+from bot.core import Actor, Draft, Pressed, Requests
+from bot.directory import DirectoryBook, sync_with_config
+from bot.domain import Action
 from storage import dialogs, outbox, updates, users
 from storage import requests as store
 from storage.db import Database, iso
@@ -424,9 +426,10 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
     settings = community(tmp_path / "x.sqlite3")
     db = await Database.open(settings.database.path)
     try:
-        repairs = Repairs(db, settings, "test_bot")
+        await sync_with_config(db, settings)
+        repairs = Requests(db, settings, await DirectoryBook.open(db), "test_bot")
         reporter = Actor(101, "Resident Li")
-        draft = ReportDraft(category="water", building="1", description="Pipe leaks", photos=())
+        draft = Draft("repair", category="water", building="1", description="Pipe leaks")
 
         # No draft dialog: nothing is filed.
         refused = await repairs.file(reporter, draft)
@@ -444,9 +447,10 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
             assert await dialogs.get(conn, reporter.user_id) is None
             assert await outbox.card_chats(conn, request.id) == [GROUP_A]
 
+        card = Pressed(GROUP_A, 1)
         first, second = await asyncio.gather(
-            repairs.claim(Actor(WORKER_A1, "Wang"), request.id, GROUP_A, 1),
-            repairs.claim(Actor(WORKER_A2, "Zhao"), request.id, GROUP_A, 1),
+            repairs.apply(Actor(WORKER_A1, "Wang"), request.id, Action.CLAIM, pressed=card),
+            repairs.apply(Actor(WORKER_A2, "Zhao"), request.id, Action.CLAIM, pressed=card),
         )
         outcomes = [first, second]
         assert sum(o.ok for o in outcomes) == 1
@@ -458,7 +462,9 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
         assert winner.request.status == "claimed"
         assert loser.reason == "claim.already"
 
-        other_grid = await repairs.claim(Actor(WORKER_B, "Sun"), request.id, GROUP_A, 1)
+        other_grid = await repairs.apply(
+            Actor(WORKER_B, "Sun"), request.id, Action.CLAIM, pressed=card
+        )
         assert not other_grid.ok and other_grid.reason == "claim.refused"
 
         after = await repairs.get(request.id)
@@ -475,9 +481,9 @@ async def test_repairs_file_claim_race_and_rate(tmp_path: Path) -> None:
         assert sum(1 for r in rows if r[1] == "edit_card") == 1  # only the winning claim
         assert (reporter.user_id, "send", None) in rows  # "saved as R-0001", "claimed by"
 
-        not_yours = await repairs.rate(Actor(WORKER_A1, "Wang"), request.id, 5)
+        not_yours = await repairs.apply(Actor(WORKER_A1, "Wang"), request.id, Action.RATE, stars=5)
         assert not not_yours.ok and not_yours.reason == "rate.not_yours"
-        not_resolved = await repairs.rate(reporter, request.id, 5)
+        not_resolved = await repairs.apply(reporter, request.id, Action.RATE, stars=5)
         assert not not_resolved.ok and not_resolved.reason == "rate.not_resolved"
         still = await repairs.get(request.id)
         assert still is not None and still.status == "claimed" and still.rating is None

@@ -1,0 +1,541 @@
+"""The request core: file, follow and act on requests of every kind, each by its policy.
+
+Every use case is one transaction: the state change, its event row and every message it causes
+(to the outbox) commit together or not at all. `apply` is the one path of every action: check
+who and what the policy allows, change, record, and queue the cards and notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot import render
+from bot.directory import Directory, DirectoryBook
+from bot.domain import Action, Route, Status, due
+from bot.i18n import t
+from bot.kinds import policy_of
+from bot.messages import Button, Outgoing, enqueue
+from bot.policy import Notice, Policy, Rule, To, Who
+from bot.settings import Settings
+from storage import dialogs, outbox, users
+from storage import requests as store
+from storage.db import Database
+from storage.requests import NewRequest, Request
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a use case did, or the text key saying why it refused."""
+
+    ok: bool
+    request: Request | None = None
+    reason: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A request as its reporter confirmed it."""
+
+    kind: str
+    category: str
+    building: str
+    description: str
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """Where a card button was pressed: it counts only on a card of its request."""
+
+    chat_id: int
+    message_id: int
+
+
+# How many of a resident's requests /my pages through (newest first).
+MINE_MAX = 50
+# How many requests a worker's /queue reads, each way.
+QUEUE_MAX = 200
+
+
+def _via(routes: list[Route], chat_id: int) -> str:
+    """How a card reached `chat_id`: the first way of the grid's route, or a fallback."""
+    for n, way in enumerate(routes):
+        if chat_id in way.chats:
+            return way.via if n == 0 else f"{way.via}_fallback"
+    return "group"
+
+
+def _refuse(reason: str, request: Request | None = None, **params: Any) -> Outcome:
+    return Outcome(False, request, reason, params)
+
+
+class Requests:
+    def __init__(
+        self, db: Database, settings: Settings, book: DirectoryBook, bot_username: str
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._book = book
+        self._bot_username = bot_username
+
+    @property
+    def directory(self) -> Directory:
+        return self._book.current
+
+    # --- residents ---------------------------------------------------------------------
+
+    async def find_duplicate(self, kind: str, category: str, building: str) -> Request | None:
+        since = datetime.now(UTC) - timedelta(days=self._settings.community.duplicate_window_days)
+        policy = policy_of(kind)
+        async with self._db.read() as conn:
+            return await store.find_similar(conn, kind, category, building, policy.active, since)
+
+    async def file(self, reporter: Actor, draft: Draft) -> Outcome:
+        """Save the request, post its card, tell the reporter its number; clears the draft."""
+        directory = self.directory
+        policy = policy_of(draft.kind)
+        grid = directory.building_grid(draft.building)
+        category = directory.category(draft.kind, draft.category)
+        if grid is None or category is None or not category.active:
+            return _refuse("report.no_grid", building=draft.building)
+        async with self._db.transaction() as conn:
+            # The draft is deleted in this transaction: a second confirm finds none.
+            if await dialogs.get(conn, reporter.user_id) is None:
+                return _refuse("report.already_saved")
+            user = await users.get(conn, reporter.user_id)
+            request = await store.insert(
+                conn,
+                NewRequest(
+                    kind=draft.kind,
+                    category=category.key,
+                    description=draft.description,
+                    building=draft.building,
+                    unit=user.unit if user and user.building == draft.building else None,
+                    photos=draft.photos,
+                    reporter_id=reporter.user_id,
+                    filed_by=None,
+                    grid_id=grid.id,
+                    status=Status.OPEN,
+                    claim_due_at=due(datetime.now(UTC), category.claim_hours),
+                ),
+            )
+            await store.add_event(
+                conn,
+                request.id,
+                "filed",
+                actor_id=reporter.user_id,
+                actor_name=reporter.name,
+                to_status=Status.OPEN,
+                note=draft.description,
+            )
+            for card in await self._cards(conn, request, await self._routes(conn, request)):
+                await enqueue(conn, card)
+            lang = user.lang if user else self._settings.community.group_language
+            text = t(
+                lang,
+                policy.texts.saved,
+                number=render.number(request),
+                deadline=render.when(self._settings, lang, request.claim_due_at),
+            )
+            await enqueue(conn, Outgoing(reporter.user_id, text))
+            await dialogs.close(conn, reporter.user_id)
+        return Outcome(True, request)
+
+    async def follow(self, follower: Actor, request_id: int) -> Outcome:
+        """Count the resident on an existing request instead of filing a new one."""
+        async with self._db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None or request.status not in policy_of(request.kind).active:
+                return _refuse("error.stale_button", request)
+            if await dialogs.get(conn, follower.user_id) is None:
+                return _refuse("report.already_saved")
+            if follower.user_id != request.reporter_id and await store.add_follower(
+                conn, request.id, follower.user_id
+            ):
+                await store.add_event(
+                    conn, request.id, "follow", actor_id=follower.user_id, actor_name=follower.name
+                )
+                await self._edit_cards(conn, request)
+            lang = await self._lang(conn, follower.user_id)
+            key = policy_of(request.kind).texts.following
+            await enqueue(
+                conn, Outgoing(follower.user_id, t(lang, key, number=render.number(request)))
+            )
+            await dialogs.close(conn, follower.user_id)
+        return Outcome(True, request)
+
+    async def get(self, request_id: int) -> Request | None:
+        async with self._db.read() as conn:
+            return await store.get(conn, request_id)
+
+    async def mine(self, user_id: int) -> list[Request]:
+        async with self._db.read() as conn:
+            return await store.list_by_person(conn, user_id, limit=MINE_MAX)
+
+    async def claimed_by(self, user_id: int) -> list[Request]:
+        """Requests a worker holds and has not finished, oldest first."""
+        async with self._db.read() as conn:
+            return await store.assigned_to(conn, user_id, (Status.CLAIMED,))
+
+    async def queue(self, user_id: int) -> tuple[list[Request], list[Request]]:
+        """A worker's queue: the unclaimed requests they may claim (in their grids; every grid
+        for an admin), oldest first; and their own claimed ones."""
+        directory = self.directory
+        staff = directory.staff(user_id)
+        if staff is None:
+            return [], []
+        grids = [g.id for g in (directory.active_grids if staff.admin else staff.grids)]
+        async with self._db.read() as conn:
+            waiting = await store.waiting_in(
+                conn, grids, (Status.OPEN, Status.REOPENED), QUEUE_MAX
+            )
+            mine = await store.assigned_to(conn, user_id, (Status.CLAIMED,))
+        claimable = [
+            r
+            for r in waiting
+            if policy_of(r.kind).allows(r.status, Action.CLAIM)
+            and policy_of(r.kind).may_work(directory, user_id, r.grid_id)
+        ]
+        return claimable, mine
+
+    async def timeline(
+        self, user_id: int, request_id: int
+    ) -> tuple[Request, list[store.Event]] | None:
+        """A request's history, for its reporter, followers, its workers and admins."""
+        async with self._db.read() as conn:
+            request = await store.get(conn, request_id)
+            if request is None:
+                return None
+            allowed = user_id == request.reporter_id or self._may_work(user_id, request)
+            if not allowed and user_id not in await store.followers(conn, request_id):
+                return None
+            return request, await store.events(conn, request_id)
+
+    # --- every action ------------------------------------------------------------------
+
+    async def check(self, actor: Actor, request_id: int, action: Action) -> Outcome:
+        """May `actor` take `action` now (before asking them for a note)?"""
+        async with self._db.read() as conn:
+            request = await store.get(conn, request_id)
+            if request is None:
+                return _refuse("error.stale_button")
+            found = self._permitted(actor, request, action)
+        return found if isinstance(found, Outcome) else Outcome(True, request)
+
+    async def apply(
+        self,
+        actor: Actor,
+        request_id: int,
+        action: Action,
+        *,
+        note: str | None = None,
+        photo: str | None = None,
+        stars: int | None = None,
+        pressed: Pressed | None = None,
+        ends_wizard: bool = False,
+    ) -> Outcome:
+        """Take `action` on the request as its kind's policy says, in one transaction.
+
+        `pressed`: the card the button was on (a claim from a group card); an older copy of the
+        card is turned into a pointer to the current one. `ends_wizard`: the actor's wizard
+        that asked for the note is closed with the change.
+        """
+        async with self._db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None:
+                return _refuse("error.stale_button")
+            if pressed is not None:
+                if pressed.chat_id not in await outbox.card_chats(conn, request_id):
+                    return _refuse("error.stale_button")
+                await self._retire_copy(conn, request, pressed)
+            rule = self._permitted(actor, request, action)
+            if isinstance(rule, Outcome):
+                return rule
+            if rule.rating and (stars is None or not 1 <= stars <= 5):
+                return _refuse("error.stale_button", request)
+            after = await self._change(conn, actor, request, rule, note, photo, stars)
+            if after is None:
+                return _refuse("error.stale_button", request)
+            if rule.target is not None:
+                await self._edit_cards(conn, after)
+            if rule.details:
+                await self._send_details(conn, after, actor)
+            for notice in rule.notices:
+                await self._notify(conn, notice, request, after, actor, note, photo, stars)
+            if ends_wizard:
+                await dialogs.close(conn, actor.user_id)
+        return Outcome(True, after)
+
+    def _permitted(self, actor: Actor, request: Request, action: Action) -> Rule | Outcome:
+        """The policy's rule if `actor` may take `action` on the request now, else why not."""
+        policy = policy_of(request.kind)
+        rule = policy.rule(action)
+        if rule is None:
+            return _refuse("error.stale_button", request)
+        directory = self.directory
+        admin = directory.is_admin(actor.user_id)
+        permitted = {
+            Who.WORKER: policy.may_work(directory, actor.user_id, request.grid_id),
+            Who.ASSIGNEE: request.assignee_id == actor.user_id or admin,
+            Who.REPORTER: request.reporter_id == actor.user_id,
+            Who.REPORTER_OR_ADMIN: request.reporter_id == actor.user_id or admin,
+        }[rule.who]
+        if not permitted:
+            grid = directory.grid(request.grid_id)
+            return _refuse(rule.refused_who, request, grid=grid.name if grid else request.grid_id)
+        if Status(request.status) not in rule.sources:
+            if rule.assign == "actor" and request.assignee_id == actor.user_id:
+                return _refuse("claim.yours", request)
+            if rule.assign == "actor" and request.assignee_id is not None:
+                return _refuse("claim.already", request, name=request.assignee_name or "?")
+            return _refuse(rule.refused_status, request)
+        return rule
+
+    async def _change(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Actor,
+        request: Request,
+        rule: Rule,
+        note: str | None,
+        photo: str | None,
+        stars: int | None,
+    ) -> Request | None:
+        """Move the request and record the event; None if a concurrent change won."""
+        fields: dict[str, object] = {}
+        if rule.assign == "actor":
+            fields.update(assignee_id=actor.user_id, assignee_name=actor.name)
+        elif rule.assign == "clear":
+            fields.update(assignee_id=None, assignee_name=None)
+        if rule.resolve_clock == "start":
+            category = self.directory.category(request.kind, request.category)
+            fields["resolve_due_at"] = due(
+                datetime.now(UTC), category.resolve_hours if category else None
+            )
+        elif rule.resolve_clock == "clear":
+            fields["resolve_due_at"] = None
+        if rule.rating:
+            fields["rating"] = stars
+        target = rule.target
+        if target is not None and not await store.change_status(
+            conn, request.id, tuple(rule.sources), target, **fields
+        ):
+            return None
+        await store.add_event(
+            conn,
+            request.id,
+            rule.action.value,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            from_status=request.status if target is not None else None,
+            to_status=target,
+            note=note if note is not None else (str(stars) if stars is not None else None),
+            photo=photo,
+        )
+        return await store.get(conn, request.id)
+
+    async def _notify(
+        self,
+        conn: aiosqlite.Connection,
+        notice: Notice,
+        before: Request,
+        after: Request,
+        actor: Actor,
+        note: str | None,
+        photo: str | None,
+        stars: int | None,
+    ) -> None:
+        settings = self._settings
+        params: dict[str, Any] = {
+            "number": render.number(after),
+            "name": actor.name,
+            "note": note or "",
+            "stars": stars if stars is not None else "",
+            "building": after.building,
+        }
+        card_chats = await outbox.card_chats(conn, after.id)
+        if notice.to is To.CARD_CHATS:
+            group_lang = settings.community.group_language
+            for chat in card_chats:
+                text = t(group_lang, notice.key, deadline="—", **params)
+                await enqueue(conn, Outgoing(chat, text))
+            return
+        people: list[int] = []
+        if notice.to in (To.REPORTER, To.RESIDENTS):
+            people.append(after.reporter_id)
+        if notice.to in (To.FOLLOWERS, To.RESIDENTS):
+            people.extend(await store.followers(conn, after.id))
+        if notice.to is To.ASSIGNEE and before.assignee_id is not None:
+            people.append(before.assignee_id)
+        for person in people:
+            if notice.unless_card_shown and person in card_chats:
+                continue
+            person_lang = await self._lang(conn, person)
+            deadline = render.when(settings, person_lang, after.resolve_due_at)
+            await enqueue(
+                conn,
+                Outgoing(
+                    person,
+                    t(person_lang, notice.key, deadline=deadline, **params),
+                    buttons=(
+                        render.rating_buttons(person_lang, after.id)
+                        if notice.rating_buttons
+                        else []
+                    ),
+                    photo=photo if notice.photo else None,
+                ),
+            )
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _may_work(self, user_id: int, request: Request) -> bool:
+        return policy_of(request.kind).may_work(self.directory, user_id, request.grid_id)
+
+    async def _retire_copy(
+        self, conn: aiosqlite.Connection, request: Request, pressed: Pressed
+    ) -> None:
+        """A press on a copy of the card that is not the current one (a copy that was sent
+        twice after a timeout): that copy now points to the current card."""
+        current = await store.card(conn, request.id, pressed.chat_id)
+        if current is None or current.message_id == pressed.message_id:
+            return
+        lang = self._settings.community.group_language
+        await enqueue(
+            conn, render.retired_copy(lang, request, pressed.chat_id, pressed.message_id)
+        )
+
+    async def _lang(self, conn: aiosqlite.Connection, user_id: int) -> str:
+        user = await users.get(conn, user_id)
+        return user.lang if user else self._settings.community.group_language
+
+    async def _card_parts(
+        self, conn: aiosqlite.Connection, request: Request, via: str
+    ) -> tuple[str, list[list[Button]]]:
+        followers = len(await store.followers(conn, request.id))
+        claimed_at = None
+        if request.status == Status.CLAIMED:
+            claims = [e for e in await store.events(conn, request.id) if e.action == "claim"]
+            claimed_at = claims[-1].at if claims else None
+        return render.card(
+            self._settings,
+            self.directory,
+            request,
+            followers=followers,
+            via=via,
+            lang=self._settings.community.group_language,
+            claimed_at=claimed_at,
+        )
+
+    async def _routes(self, conn: aiosqlite.Connection, request: Request) -> list[Route]:
+        migrations = await outbox.chat_migrations(conn)
+        return policy_of(request.kind).routes(self.directory, request.grid_id, migrations)
+
+    async def _cards(
+        self, conn: aiosqlite.Connection, request: Request, routes: list[Route], first: bool = True
+    ) -> tuple[Outgoing, ...]:
+        """The request's cards along the first route; each falls back to the next route if
+        its chat refuses the bot (a group that removed it: the workers; they: the admin chat)."""
+        if not routes:
+            return ()
+        here, rest = routes[0], routes[1:]
+        via = here.via if first else f"{here.via}_fallback"
+        text, buttons = await self._card_parts(conn, request, via)
+        fallback = await self._cards(conn, request, rest, first=False)
+        photo = request.photos[0] if request.photos else None
+        return tuple(
+            Outgoing(
+                chat,
+                text,
+                buttons,
+                photo=photo,
+                kind="card",
+                request_id=request.id,
+                fallback=fallback,
+            )
+            for chat in here.chats
+        )
+
+    async def _edit_cards(self, conn: aiosqlite.Connection, request: Request) -> None:
+        routes = await self._routes(conn, request)
+        photo = request.photos[0] if request.photos else None
+        parts: dict[str, tuple[str, list[list[Button]]]] = {}
+        for chat in await outbox.card_chats(conn, request.id):
+            via = _via(routes, chat)
+            if via not in parts:
+                parts[via] = await self._card_parts(conn, request, via)
+            text, buttons = parts[via]
+            # The photo is kept in case the card is gone and must be posted again.
+            await enqueue(
+                conn,
+                Outgoing(
+                    chat, text, buttons, photo=photo, kind="edit_card", request_id=request.id
+                ),
+            )
+
+    async def _send_details(
+        self, conn: aiosqlite.Connection, request: Request, worker: Actor
+    ) -> None:
+        """The claimer's private copy with contact details; if they never started the bot,
+        the chat the card went to is told how to open the private chat (the details wait)."""
+        settings = self._settings
+        policy: Policy = policy_of(request.kind)
+        lang = await self._lang(conn, worker.user_id)
+        reporter = await users.get(conn, request.reporter_id)
+        text = t(
+            lang,
+            policy.texts.details,
+            number=render.number(request),
+            category=render.category_name(self.directory, lang, request.kind, request.category),
+            building=request.building,
+            unit=request.unit or "",
+            reporter=reporter.name if reporter else "?",
+            phone=(reporter.phone if reporter and reporter.phone else t(lang, "reg.no_phone")),
+            description=request.description,
+            deadline=render.when(settings, lang, request.resolve_due_at),
+        )
+        routes = await self._routes(conn, request)
+        chats = routes[0].chats if routes else ()
+        fallback = None
+        if chats and worker.user_id not in chats:
+            group_lang = settings.community.group_language
+            fallback = Outgoing(
+                chats[0],
+                t(
+                    group_lang,
+                    "worker.open_private",
+                    mention=render.mention(worker.user_id, worker.name),
+                    number=render.number(request),
+                ),
+                [
+                    [
+                        Button(
+                            t(group_lang, "worker.open_private_button"),
+                            url=f"https://t.me/{self._bot_username}?start=worker",
+                        )
+                    ]
+                ],
+            )
+        for extra in request.photos[1:]:
+            await enqueue(conn, Outgoing(worker.user_id, render.number(request), photo=extra))
+        await enqueue(
+            conn,
+            Outgoing(
+                worker.user_id,
+                text,
+                render.worker_buttons(lang, request),
+                photo=request.photos[0] if request.photos else None,
+                request_id=request.id,
+                fallback=(fallback,) if fallback else (),
+            ),
+        )

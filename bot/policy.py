@@ -1,0 +1,146 @@
+"""What makes a request kind what it is: its policy, as data the one request core follows.
+
+A policy says which actions each status allows and to what status they lead, who may take
+each action, where a new request of the kind is routed, how its number and card read, and who
+is told what after each action. The core (bot/core.py) checks, changes, records the event and
+queues the messages in one transaction for every kind alike; a new kind is a new policy and its
+texts, not new use-case code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from bot.directory import Directory
+from bot.domain import Action, Route, Status, TransitionRefused, routes_of
+
+
+class Who(StrEnum):
+    """Who may take an action."""
+
+    WORKER = "worker"  # whom the policy lets work the request (may_work)
+    ASSIGNEE = "assignee"  # the one who holds it, or an admin
+    REPORTER = "reporter"  # the resident who filed it
+    REPORTER_OR_ADMIN = "reporter_or_admin"
+
+
+class To(StrEnum):
+    """Who is told after an action."""
+
+    REPORTER = "reporter"
+    FOLLOWERS = "followers"
+    RESIDENTS = "residents"  # the reporter and the followers
+    ASSIGNEE = "assignee"  # who held the request before the action
+    CARD_CHATS = "card_chats"  # every chat showing the request's card
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message sent after an action. Its text gets number, name (the actor's), note, stars,
+    deadline (to resolve) and building as placeholders."""
+
+    to: To
+    key: str
+    rating_buttons: bool = False
+    photo: bool = False  # with the action's photo
+    # Not to a person whose private chat shows the card (the card told them already).
+    unless_card_shown: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action of a kind: from which statuses, to which, by whom, with what effects."""
+
+    action: Action
+    sources: frozenset[Status]
+    target: Status | None  # None: the status stays (a note)
+    who: Who
+    refused_who: str  # text key: the actor may not
+    refused_status: str  # text key: the status does not allow it
+    assign: Literal["actor", "clear", "keep"] = "keep"
+    resolve_clock: Literal["start", "clear", "keep"] = "keep"
+    rating: bool = False  # the action carries 1-5 stars
+    details: bool = False  # the actor gets the request's details (and contact) privately
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The text keys a kind's own messages use (the rest are in its rules)."""
+
+    card: str = "card.body"  # number, category, building, description
+    # The card's status line is <card_status>.<status>: deadline, name, at, stars.
+    card_status: str = "card"
+    saved: str = "report.saved"  # number, deadline
+    following: str = "report.following"  # number
+    details: str = "worker.details"  # the claimer's private copy, with the contact
+    resolved: str = "resolve.done"  # to the worker who resolved it: number
+
+
+# Where a request of the kind goes: (directory, grid key, migrations) -> routes, best first.
+Router = Callable[[Directory, str, dict[int, int]], list[Route]]
+# Who may claim and work a request of the kind: (directory, user id, grid key) -> bool.
+Workers = Callable[[Directory, int, str], bool]
+
+
+def grid_routes(directory: Directory, grid_key: str, migrations: dict[int, int]) -> list[Route]:
+    """The grid's group; else its workers privately; else the admin chat."""
+    grid = directory.grid(grid_key)
+    return routes_of(
+        grid.group_chat_id if grid else None,
+        grid.workers if grid else (),
+        directory.admin_chat_id,
+        migrations,
+    )
+
+
+def grid_workers(directory: Directory, user_id: int, grid_key: str) -> bool:
+    """Only a worker of the request's grid, or an admin."""
+    return directory.works_in(user_id, grid_key)
+
+
+@dataclass(frozen=True)
+class Policy:
+    kind: str
+    prefix: str  # numbers read <prefix>-0001
+    rules: tuple[Rule, ...]
+    # Waiting for someone or being worked on: what duplicates are checked against.
+    active: tuple[Status, ...]
+    routes: Router = grid_routes
+    may_work: Workers = grid_workers
+    texts: Texts = field(default_factory=Texts)
+
+    def __post_init__(self) -> None:
+        actions = [r.action for r in self.rules]
+        if len(actions) != len(set(actions)):
+            raise ValueError(f"{self.kind}: one rule per action")
+
+    def rule(self, action: Action) -> Rule | None:
+        return next((r for r in self.rules if r.action is action), None)
+
+    def allows(self, status: str, action: Action) -> bool:
+        """May `action` be taken on a request in `status` (by whoever may take it)?"""
+        rule = self.rule(action)
+        return rule is not None and Status(status) in rule.sources
+
+    def actions(self, status: str) -> list[Action]:
+        return [r.action for r in self.rules if Status(status) in r.sources]
+
+    def transition(self, status: Status, action: Action) -> Status:
+        """The status after `action`, or TransitionRefused."""
+        rule = self.rule(action)
+        if rule is None or status not in rule.sources:
+            raise TransitionRefused(status, action)
+        return rule.target if rule.target is not None else status
+
+    @property
+    def final(self) -> tuple[Status, ...]:
+        """Statuses no action leads out of."""
+        leaving = {s for r in self.rules if r.target is not None for s in r.sources}
+        return tuple(s for s in Status if s not in leaving)
+
+    def number(self, seq: int) -> str:
+        return f"{self.prefix}-{seq:04d}"
