@@ -6,8 +6,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import i18n
@@ -28,8 +29,10 @@ OUTBOX_JOB = "outbox-delivery"
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 
-# The command menu, in this order; each description is the text command.<name>.
-COMMANDS = ("report", "my", "queue", "profile", "language", "cancel", "help")
+# The command menu, in this order; each description is the text command.<name>. Staff get
+# their queue first in their own chat's menu.
+COMMANDS = ("report", "my", "profile", "language", "cancel", "help")
+STAFF_COMMANDS = ("queue", *COMMANDS)
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -120,15 +123,41 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         job_kwargs={"max_instances": 4, "coalesce": True},
     )
     job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
+    await _command_menus(application, services)
+    log.info("bot @%s ready for %s", me.username, settings.community.name)
+
+
+async def _command_menus(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """The command menu in every language, and each member of staff's with their queue.
+
+    A cosmetic call: a failure (a worker who never opened the private chat) is only logged.
+    """
+    bot = application.bot
+    group_lang = services.settings.community.group_language
+
+    def menu(lang: str, commands: tuple[str, ...]) -> list[BotCommand]:
+        return [BotCommand(c, t(lang, f"command.{c}")) for c in commands]
+
     for lang in i18n.LANGUAGES:
         try:
-            await application.bot.set_my_commands(
-                [BotCommand(c, t(lang, f"command.{c}")) for c in COMMANDS],
-                language_code=None if lang == settings.community.group_language else lang,
+            await bot.set_my_commands(
+                menu(lang, COMMANDS), language_code=None if lang == group_lang else lang
             )
-        except Exception:  # a cosmetic call: never stop the bot for it
+        except TelegramError:
             log.warning("could not set the command menu for %s", lang, exc_info=True)
-    log.info("bot @%s ready for %s", me.username, settings.community.name)
+    directory = services.directory.current
+    staff = sorted(directory.admins | {w for g in directory.active_grids for w in g.workers})
+    for user_id in staff:
+        person = await services.people.get(user_id)
+        lang = person.lang if person else group_lang
+        try:
+            await bot.set_my_commands(
+                menu(lang, STAFF_COMMANDS), scope=BotCommandScopeChat(user_id)
+            )
+        except TelegramError as exc:
+            log.info("no command menu for staff member %s yet: %s", user_id, exc)
 
 
 async def _prune(context: BotContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,12 @@ async def test_a_worker_lists_the_grid_queue_and_claims_from_it(
     await file_report(server, bob, "Lights", "3", "Lamp at the gate is out")
     await say_and_wait(server, a1, "/start", "You are a grid worker")
 
+    # Staff find /queue first in their own command menu; residents' menu has none.
+    staff_menu = server.commands[json.dumps([{"chat_id": WORKER_A1, "type": "chat"}, None])]
+    assert staff_menu[0]["command"] == "queue"
+    assert "queue" not in [
+        c["command"] for c in server.commands[json.dumps([{"type": "default"}, None])]
+    ]
     queue = await say_and_wait(server, a1, "/queue", "waiting to be claimed")
     text = queue.plain
     assert "2 requests waiting" in text
