@@ -135,11 +135,6 @@ def every(key: str, **params: Any) -> tuple[str, ...]:
     return tuple(t(lang, key, **params) for lang in LANGUAGES)
 
 
-def both(key: str, **params: Any) -> tuple[str, ...]:
-    """The text in every language, zh and en first: the older name of `every`."""
-    return every(key, **params)
-
-
 def keys() -> list[str]:
     return list(_catalogs[SOURCE].texts)
 

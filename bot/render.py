@@ -251,29 +251,41 @@ def staff_greeting(
     buttons: Keyboard = []
     if claims:
         lines.append("\n" + t(lang, "staff.claims", n=len(claims)))
-        for request in claims[:STAFF_CLAIMS_SHOWN]:
-            label = number(request)
-            lines.append(
-                t(
-                    lang,
-                    "staff.claim_item",
-                    number=label,
-                    category=category_name(directory, lang, request.kind, request.category),
-                    building=request.building,
-                    deadline=when(settings, lang, request.resolve_due_at),
-                )
-            )
-            buttons.append(
-                [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
-            )
-        if len(claims) > STAFF_CLAIMS_SHOWN:
-            lines.append(t(lang, "staff.more", n=len(claims) - STAFF_CLAIMS_SHOWN))
+        items, buttons = _claims(settings, directory, lang, claims)
+        lines.extend(items)
     else:
         lines.append("\n" + t(lang, "staff.no_claims"))
     lines.append("\n" + t(lang, "staff.can_do"))
     if not registered:
         lines.append(t(lang, "staff.resident_hint"))
     return fit("\n".join(lines)), buttons
+
+
+def _claims(
+    settings: Settings, directory: Directory, lang: str, claims: list[Request]
+) -> tuple[list[str], Keyboard]:
+    """A worker's claimed requests, the first few with their resolve deadline and a 🔎 button
+    each, and how many more there are."""
+    lines: list[str] = []
+    buttons: Keyboard = []
+    for request in claims[:STAFF_CLAIMS_SHOWN]:
+        label = number(request)
+        lines.append(
+            t(
+                lang,
+                "staff.claim_item",
+                number=label,
+                category=category_name(directory, lang, request.kind, request.category),
+                building=request.building,
+                deadline=when(settings, lang, request.resolve_due_at),
+            )
+        )
+        buttons.append(
+            [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
+        )
+    if len(claims) > STAFF_CLAIMS_SHOWN:
+        lines.append(t(lang, "staff.more", n=len(claims) - STAFF_CLAIMS_SHOWN))
+    return lines, buttons
 
 
 def mention(user_id: int, name: str) -> Markup:
@@ -315,23 +327,9 @@ def queue(
             [Button(t(lang, "queue.claim", number=label), Callback(Verb.QUEUE_CLAIM, request.id))]
         )
     lines.append("\n" + t(lang, "queue.mine", n=len(mine)))
-    for request in mine[:STAFF_CLAIMS_SHOWN]:
-        label = number(request)
-        lines.append(
-            t(
-                lang,
-                "staff.claim_item",
-                number=label,
-                category=category_name(directory, lang, request.kind, request.category),
-                building=request.building,
-                deadline=when(settings, lang, request.resolve_due_at),
-            )
-        )
-        buttons.append(
-            [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
-        )
-    if len(mine) > STAFF_CLAIMS_SHOWN:
-        lines.append(t(lang, "staff.more", n=len(mine) - STAFF_CLAIMS_SHOWN))
+    items, details = _claims(settings, directory, lang, mine)
+    lines.extend(items)
+    buttons.extend(details)
     nav = page_buttons(lang, page, count, lambda p: Callback(Verb.QUEUE_PAGE, p))
     text = fit("\n".join(lines), PAGE_BUDGET) + page_line(lang, page, count)
     return text, [*buttons, nav] if nav else buttons
