@@ -43,7 +43,7 @@ class Verb(StrEnum):
     REDO = "redo"
     FOLLOW = "dupf"  # arg: request id to follow
     DIFFERENT = "dupn"
-    LANGUAGE = "lang"  # arg: index in i18n.LANGUAGES (0 zh, 1 en, then others by code)
+    LANGUAGE = "lang"  # arg: the language's code in base 36 (i18n.language_id)
     EDIT_PROFILE = "prof"
 
 

@@ -135,6 +135,24 @@ def every(key: str, **params: Any) -> tuple[str, ...]:
     return tuple(t(lang, key, **params) for lang in LANGUAGES)
 
 
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def language_id(lang: str) -> int:
+    """The number that stands for a language in button data: its code read in base 36, so a
+    language added later never changes what an old button picks."""
+    return int(lang, 36)
+
+
+def language_of(number: int) -> str | None:
+    """The language a button's number stands for, if the bot has it."""
+    code = ""
+    while number:
+        number, digit = divmod(number, 36)
+        code = _DIGITS[digit] + code
+    return code if code in LANGUAGES else None
+
+
 def keys() -> list[str]:
     return list(_catalogs[SOURCE].texts)
 
@@ -178,6 +196,8 @@ def catalog_problems(directory: Path = LOCALES) -> list[str]:
         return [f"no {SOURCE}.po in {directory}"]
     problems: list[str] = []
     for path in sorted(directory.glob("*.po")):
+        if not re.fullmatch(r"[a-z]{2,3}", path.stem):
+            problems.append(f"{path.name}: name it by the language's code, such as ja.po")
         written = re.findall(r'^msgid "(.+)"$', path.read_text("utf-8"), re.MULTILINE)
         for key in sorted({k for k in written if written.count(k) > 1}):
             problems.append(f"{path.stem}: {key} is written twice (only the first counts)")

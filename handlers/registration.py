@@ -232,8 +232,8 @@ async def language(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     choices = [
-        Button(t(lang, "lang.name"), Callback(Verb.LANGUAGE, n))
-        for n, lang in enumerate(i18n.LANGUAGES)
+        Button(t(lang, "lang.name"), Callback(Verb.LANGUAGE, i18n.language_id(lang)))
+        for lang in i18n.LANGUAGES
     ]
     buttons = [choices[i : i + 3] for i in range(0, len(choices), 3)]
     await say(context, user.id, t(lang_of(context), "lang.choose"), buttons)
@@ -244,10 +244,10 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     data = callbacks.parse(query.data)
-    if data is None or data.arg >= len(i18n.LANGUAGES) or not in_private(update):
+    lang = i18n.language_of(data.arg) if data is not None else None
+    if lang is None or not in_private(update):
         await answer(query, t(lang_of(context), "error.stale_button"))
         return
-    lang = i18n.LANGUAGES[data.arg]
     await context.services.people.set_lang(query.from_user.id, lang)
     await answer(query)
     registered = context.person is not None and context.person.registered

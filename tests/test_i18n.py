@@ -182,6 +182,22 @@ def test_a_language_is_a_file(tmp_path: Path) -> None:
     assert catalog_problems(directory) == []
 
 
+def test_a_catalog_is_named_by_its_language_code(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    shutil.copy(directory / "en.po", directory / "pt_BR.po")
+    assert "pt_BR.po: name it by the language's code, such as ja.po" in catalog_problems(directory)
+
+
+def test_a_language_button_names_its_language_whatever_is_added() -> None:
+    # The number is the code itself, not a place in a list that a new language would shift.
+    assert [i18n.language_of(i18n.language_id(lang)) for lang in i18n.LANGUAGES] == list(
+        i18n.LANGUAGES
+    )
+    assert i18n.language_id("en") != i18n.language_id("zh")
+    assert i18n.language_of(i18n.language_id("ja")) is None  # no ja.po
+    assert i18n.language_of(0) is None and i18n.language_of(1) is None
+
+
 def test_other_languages_follow_zh_and_en_by_code(tmp_path: Path) -> None:
     directory = _copy(tmp_path)
     for code in ("ja", "de"):
