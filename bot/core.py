@@ -21,7 +21,7 @@ from bot.kinds import policy_of
 from bot.messages import Button, Outgoing, enqueue
 from bot.policy import Notice, Policy, Rule, To, Who
 from bot.settings import Settings
-from storage import dialogs, outbox, users
+from storage import dialogs, outbox, users, volunteers
 from storage import requests as store
 from storage.db import Database
 from storage.requests import NewRequest, Request
@@ -126,7 +126,7 @@ class Requests:
                     reporter_id=reporter.user_id,
                     filed_by=None,
                     grid_id=grid.id,
-                    status=Status.OPEN,
+                    status=policy.first,
                     claim_due_at=due(datetime.now(UTC), category.claim_hours),
                 ),
             )
@@ -136,7 +136,7 @@ class Requests:
                 "filed",
                 actor_id=reporter.user_id,
                 actor_name=reporter.name,
-                to_status=Status.OPEN,
+                to_status=policy.first,
                 note=draft.description,
             )
             for card in await self._cards(conn, request, await self._routes(conn, request)):
@@ -269,6 +269,12 @@ class Requests:
                 return _refuse("error.stale_button", request)
             if rule.target is not None:
                 await self._edit_cards(conn, after)
+            if rule.post:
+                await self._post_new_cards(conn, after)
+            if rule.credit and request.assignee_id is not None:
+                category = self.directory.category(request.kind, request.category)
+                points = category.points if category else 0
+                await volunteers.credit_wish(conn, request.assignee_id, points, request.id)
             if rule.details:
                 await self._send_details(conn, after, actor)
             for notice in rule.notices:
@@ -290,6 +296,7 @@ class Requests:
             Who.ASSIGNEE: request.assignee_id == actor.user_id or admin,
             Who.REPORTER: request.reporter_id == actor.user_id,
             Who.REPORTER_OR_ADMIN: request.reporter_id == actor.user_id or admin,
+            Who.ADMIN: admin,
         }[rule.who]
         if not permitted:
             grid = directory.grid(request.grid_id)
@@ -439,7 +446,7 @@ class Requests:
 
     async def _routes(self, conn: aiosqlite.Connection, request: Request) -> list[Route]:
         migrations = await outbox.chat_migrations(conn)
-        return policy_of(request.kind).routes(self.directory, request.grid_id, migrations)
+        return policy_of(request.kind).routes(self.directory, request, migrations)
 
     async def _cards(
         self, conn: aiosqlite.Connection, request: Request, routes: list[Route], first: bool = True
@@ -465,6 +472,13 @@ class Requests:
             )
             for chat in here.chats
         )
+
+    async def _post_new_cards(self, conn: aiosqlite.Connection, request: Request) -> None:
+        """Cards along the request's route to the chats that have none yet."""
+        shown = set(await outbox.card_chats(conn, request.id))
+        for card in await self._cards(conn, request, await self._routes(conn, request)):
+            if card.chat_id not in shown:
+                await enqueue(conn, card)
 
     async def _edit_cards(self, conn: aiosqlite.Connection, request: Request) -> None:
         routes = await self._routes(conn, request)

@@ -18,15 +18,19 @@ import aiosqlite
 from bot.domain import PSEUDO_SENDERS
 from bot.settings import Settings
 from storage import directory as store
+from storage import volunteers
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 ADMIN = "admin"
 WORKER = "worker"
+VOLUNTEER = "volunteer"
 CONFIG = "config"  # the source of what the config file's sync wrote
 ADMIN_CHAT = "admin"
-REPAIR = "repair"  # the kind the config file's categories are for
+WALL_CHAT = "wall"  # the wish wall
+REPAIR = "repair"  # the kind of the config file's [[categories]]
+WISH = "wish"  # the kind of its [wishes] kinds
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,9 @@ class Category:
     key: str
     name_zh: str
     name_en: str
-    claim_hours: float
-    resolve_hours: float
+    claim_hours: float | None
+    resolve_hours: float | None
+    points: int = 0  # what a fulfilled request of the category earns its volunteer
     active: bool = True
 
     def name(self, lang: str) -> str:
@@ -77,6 +82,8 @@ class Directory:
     categories: tuple[Category, ...] = ()
     admins: frozenset[int] = frozenset()
     admin_chat_id: int | None = None
+    volunteers: frozenset[int] = frozenset()
+    wall_chat_id: int | None = None
 
     def grid(self, key: str) -> Grid | None:
         return next((g for g in self.grids if g.id == key), None)
@@ -121,6 +128,9 @@ class Directory:
         if not mine and user_id not in self.admins:
             return None
         return Staff(user_id in self.admins, mine)
+
+    def is_volunteer(self, user_id: int) -> bool:
+        return user_id in self.volunteers and user_id not in PSEUDO_SENDERS
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admins and user_id not in PSEUDO_SENDERS
@@ -168,6 +178,7 @@ async def load(conn: aiosqlite.Connection) -> Directory:
             name_en=r["name_en"],
             claim_hours=r["claim_hours"],
             resolve_hours=r["resolve_hours"],
+            points=r["points"],
             active=bool(r["active"]),
         )
         for r in await store.categories(conn)
@@ -179,6 +190,8 @@ async def load(conn: aiosqlite.Connection) -> Directory:
         categories=categories,
         admins=frozenset(x["user_id"] for x in roles if x["role"] == ADMIN),
         admin_chat_id=chats.get(ADMIN_CHAT),
+        volunteers=frozenset(x["user_id"] for x in roles if x["role"] == VOLUNTEER),
+        wall_chat_id=chats.get(WALL_CHAT),
     )
 
 
@@ -237,6 +250,14 @@ def config_snapshot(settings: Settings) -> dict[str, Any]:
             for c in settings.categories
         },
         "admin_chat_id": settings.admin_chat_id,
+        "wish_kinds": {
+            k.id: {"name_zh": k.name_zh, "name_en": k.name_en, "points": k.points}
+            for k in settings.wishes.kinds
+        },
+        "volunteers": {
+            str(v.id): {"name": v.name, "affiliation": v.affiliation} for v in settings.volunteers
+        },
+        "wall_chat_id": settings.wishes.wall_chat_id,
     }
 
 
@@ -247,6 +268,9 @@ EMPTY: dict[str, Any] = {
     "admins": [],
     "categories": {},
     "admin_chat_id": None,
+    "wish_kinds": {},
+    "volunteers": {},
+    "wall_chat_id": None,
 }
 
 
@@ -259,7 +283,8 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
     """
     final = tuple(final)
     report = SyncReport()
-    before = await store.applied_config(conn) or EMPTY
+    # A snapshot from an older release lacks what was added since: it counts as empty.
+    before = {**EMPTY, **(await store.applied_config(conn) or {})}
     wanted = config_snapshot(settings)
     kept: dict[str, Any] = {key: _copy(value) for key, value in wanted.items()}
 
@@ -321,6 +346,27 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
     if before["admin_chat_id"] != wanted["admin_chat_id"]:
         await store.put_chat(conn, ADMIN_CHAT, wanted["admin_chat_id"], None)
         await change(f"admin chat set to {wanted['admin_chat_id']}")
+    for key, fields in wanted["wish_kinds"].items():
+        old = before["wish_kinds"].get(key)
+        if old != fields:
+            await store.put_category(conn, WISH, key, fields, None)
+            await change(f"wish kind {key} ({fields['name_en']}) {'changed' if old else 'added'}")
+    for key in before["wish_kinds"].keys() - wanted["wish_kinds"].keys():
+        await store.retire_category(conn, WISH, key, None)
+        await change(f"wish kind {key} removed")
+    for user, fields in wanted["volunteers"].items():
+        if before["volunteers"].get(user) != fields:
+            await volunteers.put(conn, int(user), fields["name"], fields["affiliation"], None)
+    await _sync_roles(
+        conn,
+        [f"{v}@" for v in before["volunteers"]],
+        [f"{v}@" for v in wanted["volunteers"]],
+        VOLUNTEER,
+        change,
+    )
+    if before["wall_chat_id"] != wanted["wall_chat_id"]:
+        await store.put_chat(conn, WALL_CHAT, wanted["wall_chat_id"], None)
+        await change(f"wish wall set to {wanted['wall_chat_id']}")
     for refusal in report.refused:
         log.warning("directory: %s", describe_refusal(refusal))
         await store.log_change(conn, f"refused: {describe_refusal(refusal)}", None, CONFIG)

@@ -15,6 +15,11 @@ class Status(StrEnum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
     DUPLICATE = "duplicate"
+    # wishes
+    SUBMITTED = "submitted"  # waiting for an admin to publish it
+    PUBLISHED = "published"  # on the wish wall, waiting for a volunteer
+    FULFILLED = "fulfilled"  # the volunteer says it is done; the resident confirms
+    REJECTED = "rejected"
 
 
 class Action(StrEnum):
@@ -26,6 +31,14 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MERGE = "merge"
     NOTE = "note"  # a worker's note: no change of status
+    # wishes
+    PUBLISH = "publish"
+    REJECT = "reject"
+    EDIT_TEXT = "edit_text"  # an admin rewrites what the wall shows: no change of status
+    GIVE_BACK = "give_back"
+    FULFIL = "fulfil"
+    CONFIRM = "confirm"  # the resident confirms the fulfilment
+    CLOSE = "close"  # an admin, or the bot when the resident does not answer, closes it
 
 
 class TransitionRefused(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.domain import Action, Status
-from bot.policy import Notice, Policy, Rule, To, Who
+from bot.directory import Directory
+from bot.domain import Action, Route, Status
+from bot.policy import Notice, Policy, Rule, Texts, To, Who
+from storage.requests import Request
 
 _WAITING = frozenset({Status.OPEN, Status.REOPENED})
 _CLAIMED = frozenset({Status.CLAIMED})
@@ -99,7 +101,125 @@ REPAIR = Policy(
     ),
 )
 
-_KINDS: dict[str, Policy] = {REPAIR.kind: REPAIR}
+
+def wish_routes(directory: Directory, request: Request, migrations: dict[int, int]) -> list[Route]:
+    """A new wish goes to the admin chat to be curated; once published, to the wish wall (the
+    admin chat keeps its card, and stands in for a wall that refuses the bot)."""
+    routes = []
+    wall, admin = directory.wall_chat_id, directory.admin_chat_id
+    if request.status != Status.SUBMITTED and wall is not None:
+        routes.append(Route((migrations.get(wall, wall),), "wall"))
+    if admin is not None:
+        routes.append(Route((migrations.get(admin, admin),), "admin"))
+    return routes
+
+
+def volunteers_only(directory: Directory, user_id: int, grid_key: str) -> bool:
+    """Only a registered volunteer claims a wish, wherever its resident lives."""
+    return directory.is_volunteer(user_id)
+
+
+_ON_THE_WALL = frozenset({Status.PUBLISHED})
+_CURATING = frozenset({Status.SUBMITTED, Status.PUBLISHED})
+
+# 微心愿: curated by admins, claimed on the wall by volunteers, confirmed by the resident; the
+# volunteer earns the kind's points when it closes.
+WISH = Policy(
+    kind="wish",
+    prefix="W",
+    active=(Status.SUBMITTED, Status.PUBLISHED, Status.CLAIMED, Status.FULFILLED),
+    routes=wish_routes,
+    may_work=volunteers_only,
+    first=Status.SUBMITTED,
+    texts=Texts(
+        card="wish.card",
+        card_status="wish.card",
+        saved="wish.saved",
+        following="wish.saved",
+        details="wish.details",
+        resolved="wish.fulfil_done",
+    ),
+    rules=(
+        Rule(
+            Action.PUBLISH,
+            frozenset({Status.SUBMITTED}),
+            Status.PUBLISHED,
+            Who.ADMIN,
+            refused_who="wish.admins_only",
+            refused_status="wish.not_submitted",
+            post=True,
+            notices=(Notice(To.REPORTER, "wish.published"),),
+        ),
+        Rule(
+            Action.REJECT,
+            _CURATING,
+            Status.REJECTED,
+            Who.ADMIN,
+            refused_who="wish.admins_only",
+            refused_status="wish.not_submitted",
+            notices=(Notice(To.REPORTER, "wish.rejected"),),
+        ),
+        Rule(
+            Action.CLAIM,
+            _ON_THE_WALL,
+            Status.CLAIMED,
+            Who.WORKER,
+            refused_who="wish.volunteers_only",
+            refused_status="wish.not_on_the_wall",
+            assign="actor",
+            details=True,
+            notices=(Notice(To.REPORTER, "wish.claimed"),),
+        ),
+        Rule(
+            Action.GIVE_BACK,
+            _CLAIMED,
+            Status.PUBLISHED,
+            Who.ASSIGNEE,
+            refused_who="wish.not_yours",
+            refused_status="wish.not_claimed",
+            assign="clear",
+        ),
+        Rule(
+            Action.FULFIL,
+            _CLAIMED,
+            Status.FULFILLED,
+            Who.ASSIGNEE,
+            refused_who="wish.not_yours",
+            refused_status="wish.not_claimed",
+            notices=(Notice(To.REPORTER, "wish.fulfilled", photo=True),),
+        ),
+        Rule(
+            Action.CONFIRM,
+            frozenset({Status.FULFILLED}),
+            Status.CLOSED,
+            Who.REPORTER,
+            refused_who="wish.not_your_wish",
+            refused_status="wish.not_fulfilled",
+            credit=True,
+            notices=(Notice(To.ASSIGNEE, "wish.confirmed"),),
+        ),
+        Rule(
+            Action.CLOSE,
+            frozenset({Status.FULFILLED}),
+            Status.CLOSED,
+            Who.ADMIN,
+            refused_who="wish.admins_only",
+            refused_status="wish.not_fulfilled",
+            credit=True,
+            notices=(Notice(To.ASSIGNEE, "wish.confirmed"), Notice(To.REPORTER, "wish.closed")),
+        ),
+        Rule(
+            Action.CANCEL,
+            _CURATING,
+            Status.CANCELLED,
+            Who.REPORTER_OR_ADMIN,
+            refused_who="cancel.not_yours",
+            refused_status="cancel.refused",
+        ),
+    ),
+)
+
+_KINDS: dict[str, Policy] = {REPAIR.kind: REPAIR, WISH.kind: WISH}
 
 
 def register(policy: Policy) -> None:
@@ -110,7 +230,7 @@ def register(policy: Policy) -> None:
 
 
 def unregister(kind: str) -> None:
-    if kind != REPAIR.kind:
+    if kind not in (REPAIR.kind, WISH.kind):
         _KINDS.pop(kind, None)
 
 
@@ -130,5 +250,6 @@ def number(kind: str, seq: int) -> str:
 
 
 def final_everywhere() -> tuple[Status, ...]:
-    """Statuses final in every kind: a request in one of them is no longer open."""
-    return tuple(s for s in Status if all(s in p.final for p in _KINDS.values()))
+    """Statuses no action of any kind leads out of: a request in one of them is no longer
+    open."""
+    return tuple(s for s in Status if not any(s in p.leaving for p in _KINDS.values()))

@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot.directory import Directory
 from bot.domain import Action, Route, Status, TransitionRefused, routes_of
+from storage.requests import Request
 
 
 class Who(StrEnum):
@@ -25,6 +26,7 @@ class Who(StrEnum):
     ASSIGNEE = "assignee"  # the one who holds it, or an admin
     REPORTER = "reporter"  # the resident who filed it
     REPORTER_OR_ADMIN = "reporter_or_admin"
+    ADMIN = "admin"
 
 
 class To(StrEnum):
@@ -64,6 +66,11 @@ class Rule:
     resolve_clock: Literal["start", "clear", "keep"] = "keep"
     rating: bool = False  # the action carries 1-5 stars
     details: bool = False  # the actor gets the request's details (and contact) privately
+    # Cards go out along the request's route (as it is after the change) to every chat that
+    # has none yet: a wish, once published, appears on the wish wall.
+    post: bool = False
+    # The assignee is credited the category's points (once per request, whatever repeats).
+    credit: bool = False
     notices: tuple[Notice, ...] = ()
 
 
@@ -80,15 +87,15 @@ class Texts:
     resolved: str = "resolve.done"  # to the worker who resolved it: number
 
 
-# Where a request of the kind goes: (directory, grid key, migrations) -> routes, best first.
-Router = Callable[[Directory, str, dict[int, int]], list[Route]]
+# Where a request of the kind goes now: (directory, request, migrations) -> routes, best first.
+Router = Callable[[Directory, "Request", dict[int, int]], list[Route]]
 # Who may claim and work a request of the kind: (directory, user id, grid key) -> bool.
 Workers = Callable[[Directory, int, str], bool]
 
 
-def grid_routes(directory: Directory, grid_key: str, migrations: dict[int, int]) -> list[Route]:
+def grid_routes(directory: Directory, request: Request, migrations: dict[int, int]) -> list[Route]:
     """The grid's group; else its workers privately; else the admin chat."""
-    grid = directory.grid(grid_key)
+    grid = directory.grid(request.grid_id)
     return routes_of(
         grid.group_chat_id if grid else None,
         grid.workers if grid else (),
@@ -111,6 +118,7 @@ class Policy:
     active: tuple[Status, ...]
     routes: Router = grid_routes
     may_work: Workers = grid_workers
+    first: Status = Status.OPEN  # the status a new request of the kind starts in
     texts: Texts = field(default_factory=Texts)
 
     def __post_init__(self) -> None:
@@ -137,10 +145,15 @@ class Policy:
         return rule.target if rule.target is not None else status
 
     @property
+    def leaving(self) -> frozenset[Status]:
+        """Statuses some action leads out of."""
+        return frozenset(s for r in self.rules if r.target is not None for s in r.sources)
+
+    @property
     def final(self) -> tuple[Status, ...]:
-        """Statuses no action leads out of."""
-        leaving = {s for r in self.rules if r.target is not None for s in r.sources}
-        return tuple(s for s in Status if s not in leaving)
+        """The kind's statuses no action leads out of."""
+        reached = {self.first} | {r.target for r in self.rules if r.target is not None}
+        return tuple(s for s in Status if s in reached and s not in self.leaving)
 
     def number(self, seq: int) -> str:
         return f"{self.prefix}-{seq:04d}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -116,6 +116,62 @@ class Category(Section):
         return self.name_zh if lang == "zh" else self.name_en
 
 
+class WishKind(Section):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    name_zh: str = Field(min_length=1, max_length=40)
+    name_en: str = Field(min_length=1, max_length=40)
+    # Service points a volunteer earns for fulfilling a wish of this kind.
+    points: int = Field(default=10, ge=0, le=1000)
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+AFFILIATIONS = ("resident", "party_member", "unit_party_member", "student", "other")
+Affiliation = Literal["resident", "party_member", "unit_party_member", "student", "other"]
+
+
+class Volunteer(Section):
+    id: int = Field(gt=0)
+    name: str = Field(min_length=1, max_length=64)
+    affiliation: Affiliation = "resident"
+
+
+# The kinds of wish when the config file names none, with their points.
+DEFAULT_WISH_KINDS = {"company": 10, "errand": 5, "item": 10, "learning": 10, "other": 5}
+
+
+def _default_wish_kinds() -> list[WishKind]:
+    from bot.i18n import t
+
+    return [
+        WishKind(
+            id=key,
+            name_zh=t("zh", f"wish.kind.{key}"),
+            name_en=t("en", f"wish.kind.{key}"),
+            points=points,
+        )
+        for key, points in DEFAULT_WISH_KINDS.items()
+    ]
+
+
+class WishSettings(Section):
+    # The wish wall: a group or channel where published wishes wait for volunteers. Without it,
+    # published wishes go to the admin chat.
+    wall_chat_id: int | None = None
+    # A fulfilled wish the resident neither confirms nor disputes closes by itself after this
+    # many days (and its volunteer gets the points).
+    confirm_days: int = Field(default=7, ge=1, le=90)
+    kinds: list[WishKind] = Field(default_factory=_default_wish_kinds, min_length=1)
+
+    @field_validator("wall_chat_id")
+    @classmethod
+    def _wall_is_a_chat(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a group or channel id is negative (e.g. -1001234567890)")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -129,6 +185,8 @@ class Settings(BaseSettings):
     admin_chat_id: int | None = None
     grids: list[Grid] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
+    wishes: WishSettings = WishSettings()
+    volunteers: list[Volunteer] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -146,6 +204,8 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         _unique("grids", [g.id for g in self.grids])
         _unique("categories", [c.id for c in self.categories])
+        _unique("wishes.kinds", [k.id for k in self.wishes.kinds])
+        _unique("volunteers", [str(v.id) for v in self.volunteers])
         _unique("grids[].buildings", [b for g in self.grids for b in g.buildings])
         for grid in self.grids:
             if grid.group_chat_id is None and not grid.workers and self.admin_chat_id is None:

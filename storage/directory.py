@@ -93,20 +93,23 @@ async def retire_building(conn: aiosqlite.Connection, name: str, by: Changer) ->
 async def put_category(
     conn: aiosqlite.Connection, kind: str, key: str, fields: dict[str, Any], by: Changer
 ) -> None:
+    """Add or change a category; `fields` has its names, and optionally deadlines (hours)
+    and the points a fulfilled request of it earns."""
     await conn.execute(
         "INSERT INTO categories (kind, key, name_zh, name_en, claim_hours, resolve_hours, "
-        "active, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+        "points, active, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
         "ON CONFLICT (kind, key) DO UPDATE SET name_zh = excluded.name_zh, "
         "name_en = excluded.name_en, claim_hours = excluded.claim_hours, "
-        "resolve_hours = excluded.resolve_hours, active = 1, "
+        "resolve_hours = excluded.resolve_hours, points = excluded.points, active = 1, "
         "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
         (
             kind,
             key,
             fields["name_zh"],
             fields["name_en"],
-            fields["claim_hours"],
-            fields["resolve_hours"],
+            fields.get("claim_hours"),
+            fields.get("resolve_hours"),
+            fields.get("points", 0),
             by,
             now_iso(),
         ),

@@ -33,6 +33,7 @@ class Request:
     rating: int | None
     duplicate_of: int | None
     created_at: datetime
+    public_text: str | None = None  # what a wish wall shows, if an admin rewrote it
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def _request(row: aiosqlite.Row) -> Request:
         rating=row["rating"],
         duplicate_of=row["duplicate_of"],
         created_at=parse_iso(row["created_at"]),
+        public_text=row["public_text"],
     )
 
 

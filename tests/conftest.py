@@ -89,7 +89,7 @@ def community_data(
         ],
     }
     for key, value in over.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     return data
 
 

@@ -11,6 +11,7 @@ from bot.directory import Directory, Grid
 from bot.domain import PSEUDO_SENDERS, Action, Route, Status, TransitionRefused, due, routes_of
 from bot.kinds import REPAIR, final_everywhere, number, policy_of, register, unregister
 from bot.policy import Policy, Rule, Who, grid_routes, grid_workers
+from storage.requests import Request
 
 S, A = Status, Action
 
@@ -53,9 +54,9 @@ def test_actions_a_status_allows() -> None:
 
 
 def test_final_and_active_statuses() -> None:
-    assert set(REPAIR.final) == {S.CLOSED, S.CANCELLED, S.DUPLICATE}
+    assert set(REPAIR.final) == {S.CLOSED, S.CANCELLED}
     assert set(REPAIR.active) == {S.OPEN, S.CLAIMED, S.REOPENED}
-    assert set(final_everywhere()) == {S.CLOSED, S.CANCELLED, S.DUPLICATE}
+    assert set(final_everywhere()) == {S.CLOSED, S.CANCELLED, S.DUPLICATE, S.REJECTED}
 
 
 def test_who_takes_each_repair_action() -> None:
@@ -120,22 +121,48 @@ def _directory(
     return Directory(grids=grids, admins=frozenset(admins), admin_chat_id=admin_chat)
 
 
+def _on(grid: str) -> Request:
+    """A request of the grid."""
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    return Request(
+        1,
+        "repair",
+        1,
+        "water",
+        "Leak",
+        "1",
+        None,
+        (),
+        1001,
+        None,
+        grid,
+        "open",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        now,
+    )
+
+
 def test_route_to_group() -> None:
     directory = _directory(_grid(GROUP, (201, 202)), admin_chat=ADMIN_CHAT)
-    assert grid_routes(directory, "A", {})[0] == Route((GROUP,), "group")
+    assert grid_routes(directory, _on("A"), {})[0] == Route((GROUP,), "group")
 
 
 def test_route_to_workers_privately_when_there_is_no_group() -> None:
     directory = _directory(_grid(None, (201, 202)), admin_chat=ADMIN_CHAT)
-    assert grid_routes(directory, "A", {})[0] == Route((201, 202), "workers")
+    assert grid_routes(directory, _on("A"), {})[0] == Route((201, 202), "workers")
 
 
 def test_route_to_admin_chat_when_the_grid_reaches_nobody() -> None:
-    assert grid_routes(_directory(_grid(), admin_chat=ADMIN_CHAT), "A", {}) == [
+    assert grid_routes(_directory(_grid(), admin_chat=ADMIN_CHAT), _on("A"), {}) == [
         Route((ADMIN_CHAT,), "admin")
     ]
     # A grid that is not (or no longer) in the directory goes to the admin chat too.
-    assert grid_routes(_directory(admin_chat=ADMIN_CHAT), "Z", {}) == [
+    assert grid_routes(_directory(admin_chat=ADMIN_CHAT), _on("Z"), {}) == [
         Route((ADMIN_CHAT,), "admin")
     ]
 
@@ -143,8 +170,8 @@ def test_route_to_admin_chat_when_the_grid_reaches_nobody() -> None:
 def test_route_applies_chat_migrations() -> None:
     migrations = {GROUP: NEW_GROUP, ADMIN_CHAT: NEW_ADMIN_CHAT}
     directory = _directory(_grid(GROUP, (201,)), admin_chat=ADMIN_CHAT)
-    assert grid_routes(directory, "A", migrations)[0] == Route((NEW_GROUP,), "group")
-    assert grid_routes(_directory(_grid(), admin_chat=ADMIN_CHAT), "A", migrations) == [
+    assert grid_routes(directory, _on("A"), migrations)[0] == Route((NEW_GROUP,), "group")
+    assert grid_routes(_directory(_grid(), admin_chat=ADMIN_CHAT), _on("A"), migrations) == [
         Route((NEW_ADMIN_CHAT,), "admin")
     ]
     # A migration of some other chat changes nothing.

@@ -30,6 +30,7 @@ from bot.i18n import (
     t,
 )
 from bot.kinds import kinds
+from bot.settings import DEFAULT_WISH_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PLURAL = {
@@ -320,7 +321,7 @@ KEY_KEYWORDS = {"reason", "key", "refused_who", "refused_status"}
 # Calls whose first (or, for t, second) argument is a text key.
 FIRST_ARG_IS_KEY = {"both", "every", "_refuse"}
 # f-string keys the code builds; their members are listed in test_dynamic_keys_exist.
-DYNAMIC = ("status.", "event.", "command.", "card_status")
+DYNAMIC = ("status.", "event.", "command.", "card_status", "wish.kind.")
 
 
 def _python_files() -> list[Path]:
@@ -426,6 +427,8 @@ def test_dynamic_keys_exist() -> None:
         wanted.setdefault(f"event.{action}", set()).add("render.event_line")
     for command in COMMANDS:
         wanted.setdefault(f"command.{command}", set()).add("app.COMMANDS")
+    for wish_kind in DEFAULT_WISH_KINDS:
+        wanted.setdefault(f"wish.kind.{wish_kind}", set()).add("settings.DEFAULT_WISH_KINDS")
     for policy in kinds():
         texts = policy.texts
         for key in (texts.card, texts.saved, texts.following, texts.details, texts.resolved):
