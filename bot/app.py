@@ -13,13 +13,15 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import i18n
 from bot.context import BotContext, Services
-from bot.core import Requests
+from bot.core import Actor, Requests
 from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
+from bot.domain import Action, Status
 from bot.i18n import t
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.settings import Settings
+from bot.volunteering import Volunteering
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,13 @@ OUTBOX_JOB = "outbox-delivery"
 # The share of Telegram's flood limits the bot allows itself.
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
+WISH_CLOSE_JOB = "close-unconfirmed-wishes"
+# Who closes a wish nobody confirmed, in its timeline.
+BOT_ACTOR = Actor(0, "🤖")
 
 # The command menu, in this order; each description is the text command.<name>. Staff get
 # their queue first in their own chat's menu.
-COMMANDS = ("report", "my", "profile", "language", "cancel", "help")
+COMMANDS = ("report", "wish", "my", "volunteer", "points", "profile", "language", "cancel", "help")
 STAFF_COMMANDS = ("queue", *COMMANDS)
 
 
@@ -108,6 +113,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         directory=directory,
         people=People(db),
         requests=Requests(db, settings, directory, me.username),
+        volunteering=Volunteering(db, settings, directory),
         kick=kick,
     )
     application.bot_data["services"] = services
@@ -123,6 +129,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         job_kwargs={"max_instances": 4, "coalesce": True},
     )
     job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
+    job_queue.run_repeating(
+        _close_unconfirmed_wishes, interval=timedelta(hours=1), first=30, name=WISH_CLOSE_JOB
+    )
     await _command_menus(application, services)
     log.info("bot @%s ready for %s", me.username, settings.community.name)
 
@@ -158,6 +167,25 @@ async def _command_menus(
             )
         except TelegramError as exc:
             log.info("no command menu for staff member %s yet: %s", user_id, exc)
+
+
+async def _close_unconfirmed_wishes(context: BotContext) -> None:
+    """A fulfilled wish its resident has not confirmed within `wishes.confirm_days` closes,
+    and its volunteer gets the points."""
+    await close_unconfirmed_wishes(context.services)
+
+
+async def close_unconfirmed_wishes(services: Services) -> int:
+    days = services.settings.wishes.confirm_days
+    before = datetime.now(UTC) - timedelta(days=days)
+    closed = 0
+    for request_id in await services.requests.waiting_since("wish", Status.FULFILLED, before):
+        outcome = await services.requests.apply(BOT_ACTOR, request_id, Action.CLOSE, system=True)
+        closed += outcome.ok
+    if closed:
+        log.info("closed %s fulfilled wishes nobody confirmed in %s days", closed, days)
+        services.kick()
+    return closed
 
 
 async def _prune(context: BotContext) -> None:

@@ -29,6 +29,16 @@ class Verb(StrEnum):
     TIMELINE = "tl"  # the first page
     TIMELINE_PAGE = "tlp"  # arg: request id, arg2: page
     MY_PAGE = "myp"  # arg: page of /my
+    # a wish: the admins' card buttons, the resident's confirmation, a volunteer application
+    PUBLISH = "pub"
+    EDIT_TEXT = "wtxt"
+    REJECT = "rej"
+    CLOSE = "wclose"
+    CONFIRM_WISH = "wok"
+    THANK = "wthx"
+    VOLUNTEER_AS = "vaff"  # arg: index of the affiliation
+    VOLUNTEER_YES = "vyes"  # arg: the applicant's user id
+    VOLUNTEER_NO = "vno"
     # a worker's /queue
     QUEUE_CLAIM = "qclaim"  # arg: request id
     QUEUE_PAGE = "qp"  # arg: page

@@ -12,6 +12,7 @@ from bot.core import Requests
 from bot.directory import Directory, DirectoryBook
 from bot.people import People
 from bot.settings import Settings
+from bot.volunteering import Volunteering
 from storage.db import Database
 from storage.users import User
 
@@ -23,6 +24,7 @@ class Services:
     directory: DirectoryBook
     people: People
     requests: Requests
+    volunteering: Volunteering
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
 

@@ -188,6 +188,11 @@ class Requests:
         async with self._db.read() as conn:
             return await store.assigned_to(conn, user_id, (Status.CLAIMED,))
 
+    async def waiting_since(self, kind: str, status: Status, before: datetime) -> list[int]:
+        """Requests of a kind in `status` unchanged since `before`: those a deadline passed."""
+        async with self._db.read() as conn:
+            return await store.unchanged_since(conn, kind, status, before)
+
     async def queue(self, user_id: int) -> tuple[list[Request], list[Request]]:
         """A worker's queue: the unclaimed requests they may claim (in their grids; every grid
         for an admin), oldest first; and their own claimed ones."""
@@ -217,7 +222,10 @@ class Requests:
             request = await store.get(conn, request_id)
             if request is None:
                 return None
-            allowed = user_id == request.reporter_id or self._may_work(user_id, request)
+            # The resident, whoever holds it, the grid's workers and the admins; a follower.
+            allowed = user_id in (request.reporter_id, request.assignee_id) or (
+                self.directory.works_in(user_id, request.grid_id)
+            )
             if not allowed and user_id not in await store.followers(conn, request_id):
                 return None
             return request, await store.events(conn, request_id)
@@ -244,12 +252,14 @@ class Requests:
         stars: int | None = None,
         pressed: Pressed | None = None,
         ends_wizard: bool = False,
+        system: bool = False,
     ) -> Outcome:
         """Take `action` on the request as its kind's policy says, in one transaction.
 
         `pressed`: the card the button was on (a claim from a group card); an older copy of the
         card is turned into a pointer to the current one. `ends_wizard`: the actor's wizard
-        that asked for the note is closed with the change.
+        that asked for the note is closed with the change. `system`: the bot itself acts (a
+        deadline passed), whoever the rule names.
         """
         async with self._db.transaction() as conn:
             request = await store.get(conn, request_id)
@@ -259,7 +269,7 @@ class Requests:
                 if pressed.chat_id not in await outbox.card_chats(conn, request_id):
                     return _refuse("error.stale_button")
                 await self._retire_copy(conn, request, pressed)
-            rule = self._permitted(actor, request, action)
+            rule = self._permitted(actor, request, action, system)
             if isinstance(rule, Outcome):
                 return rule
             if rule.rating and (stars is None or not 1 <= stars <= 5):
@@ -267,7 +277,11 @@ class Requests:
             after = await self._change(conn, actor, request, rule, note, photo, stars)
             if after is None:
                 return _refuse("error.stale_button", request)
-            if rule.target is not None:
+            if rule.edits_text:
+                await store.set_public_text(conn, request.id, note)
+                after = await store.get(conn, request.id)
+                assert after is not None
+            if rule.target is not None or rule.edits_text:
                 await self._edit_cards(conn, after)
             if rule.post:
                 await self._post_new_cards(conn, after)
@@ -283,7 +297,9 @@ class Requests:
                 await dialogs.close(conn, actor.user_id)
         return Outcome(True, after)
 
-    def _permitted(self, actor: Actor, request: Request, action: Action) -> Rule | Outcome:
+    def _permitted(
+        self, actor: Actor, request: Request, action: Action, system: bool = False
+    ) -> Rule | Outcome:
         """The policy's rule if `actor` may take `action` on the request now, else why not."""
         policy = policy_of(request.kind)
         rule = policy.rule(action)
@@ -298,7 +314,7 @@ class Requests:
             Who.REPORTER_OR_ADMIN: request.reporter_id == actor.user_id or admin,
             Who.ADMIN: admin,
         }[rule.who]
-        if not permitted:
+        if not permitted and not system:
             grid = directory.grid(request.grid_id)
             return _refuse(rule.refused_who, request, grid=grid.name if grid else request.grid_id)
         if Status(request.status) not in rule.sources:
@@ -385,6 +401,8 @@ class Requests:
             people.extend(await store.followers(conn, after.id))
         if notice.to is To.ASSIGNEE and before.assignee_id is not None:
             people.append(before.assignee_id)
+        if notice.only_with_note and not note:
+            return
         for person in people:
             if notice.unless_card_shown and person in card_chats:
                 continue
@@ -395,19 +413,12 @@ class Requests:
                 Outgoing(
                     person,
                     t(person_lang, notice.key, deadline=deadline, **params),
-                    buttons=(
-                        render.rating_buttons(person_lang, after.id)
-                        if notice.rating_buttons
-                        else []
-                    ),
+                    buttons=render.notice_buttons(person_lang, after.id, notice.buttons),
                     photo=photo if notice.photo else None,
                 ),
             )
 
     # --- helpers -----------------------------------------------------------------------
-
-    def _may_work(self, user_id: int, request: Request) -> bool:
-        return policy_of(request.kind).may_work(self.directory, user_id, request.grid_id)
 
     async def _retire_copy(
         self, conn: aiosqlite.Connection, request: Request, pressed: Pressed

@@ -54,7 +54,7 @@ REPAIR = Policy(
             refused_who="worker.not_assignee",
             refused_status="worker.not_claimed",
             notices=(
-                Notice(To.REPORTER, "notice.resolved", rating_buttons=True, photo=True),
+                Notice(To.REPORTER, "notice.resolved", buttons="rating", photo=True),
                 Notice(To.FOLLOWERS, "notice.resolved_follower", photo=True),
             ),
         ),
@@ -104,14 +104,15 @@ REPAIR = Policy(
 
 def wish_routes(directory: Directory, request: Request, migrations: dict[int, int]) -> list[Route]:
     """A new wish goes to the admin chat to be curated; once published, to the wish wall (the
-    admin chat keeps its card, and stands in for a wall that refuses the bot)."""
-    routes = []
+    admin chat keeps its card, and stands in for a wall that refuses the bot). Without a wall
+    the admin chat is the wall."""
     wall, admin = directory.wall_chat_id, directory.admin_chat_id
-    if request.status != Status.SUBMITTED and wall is not None:
-        routes.append(Route((migrations.get(wall, wall),), "wall"))
-    if admin is not None:
-        routes.append(Route((migrations.get(admin, admin),), "admin"))
-    return routes
+    admin_route = [Route((migrations.get(admin, admin),), "admin")] if admin is not None else []
+    if request.status == Status.SUBMITTED:
+        return admin_route
+    if wall is None:
+        return [Route(r.chats, "wall") for r in admin_route]
+    return [Route((migrations.get(wall, wall),), "wall"), *admin_route]
 
 
 def volunteers_only(directory: Directory, user_id: int, grid_key: str) -> bool:
@@ -131,6 +132,12 @@ WISH = Policy(
     routes=wish_routes,
     may_work=volunteers_only,
     first=Status.SUBMITTED,
+    finish=Action.FULFIL,
+    release=Action.GIVE_BACK,
+    card_actions=(
+        ("admin", (Action.PUBLISH, Action.EDIT_TEXT, Action.REJECT, Action.CLOSE)),
+        ("wall", (Action.CLAIM,)),
+    ),
     texts=Texts(
         card="wish.card",
         card_status="wish.card",
@@ -138,6 +145,11 @@ WISH = Policy(
         following="wish.saved",
         details="wish.details",
         resolved="wish.fulfil_done",
+        finish_button="wish.fulfil_button",
+        release_button="wish.give_back_button",
+        finish_ask="wish.ask_fulfil_note",
+        released="wish.given_back",
+        via_lines=False,
     ),
     rules=(
         Rule(
@@ -186,7 +198,7 @@ WISH = Policy(
             Who.ASSIGNEE,
             refused_who="wish.not_yours",
             refused_status="wish.not_claimed",
-            notices=(Notice(To.REPORTER, "wish.fulfilled", photo=True),),
+            notices=(Notice(To.REPORTER, "wish.fulfilled", buttons="confirm", photo=True),),
         ),
         Rule(
             Action.CONFIRM,
@@ -196,7 +208,19 @@ WISH = Policy(
             refused_who="wish.not_your_wish",
             refused_status="wish.not_fulfilled",
             credit=True,
-            notices=(Notice(To.ASSIGNEE, "wish.confirmed"),),
+            notices=(
+                Notice(To.ASSIGNEE, "wish.confirmed"),
+                Notice(To.ASSIGNEE, "wish.thanks", only_with_note=True),
+            ),
+        ),
+        Rule(
+            Action.EDIT_TEXT,
+            _CURATING,
+            None,
+            Who.ADMIN,
+            refused_who="wish.admins_only",
+            refused_status="wish.not_submitted",
+            edits_text=True,
         ),
         Rule(
             Action.CLOSE,

@@ -44,6 +44,15 @@ def visible_length(text: str) -> int:
     return len(_INVISIBLE_RE.sub(" ", text).strip())
 
 
+# Seven or more digits, maybe with spaces, dashes or a leading +: a phone number, most likely.
+_PHONE = re.compile(r"\+?\d(?:[\s-]?\d){6,}")
+
+
+def mask_phones(text: str) -> str:
+    """The text with anything like a phone number hidden: for what a group or wall shows."""
+    return _PHONE.sub("***", text)
+
+
 def clip(text: str, limit: int) -> str:
     """Plain text cut to `limit` units, with a marker when something was cut."""
     if units(text) <= limit:

@@ -46,8 +46,9 @@ class Notice:
 
     to: To
     key: str
-    rating_buttons: bool = False
+    buttons: str | None = None  # "rating" (1-5 stars, not fixed) or "confirm" (a wish)
     photo: bool = False  # with the action's photo
+    only_with_note: bool = False  # sent only when the action came with a note
     # Not to a person whose private chat shows the card (the card told them already).
     unless_card_shown: bool = False
 
@@ -71,6 +72,8 @@ class Rule:
     post: bool = False
     # The assignee is credited the category's points (once per request, whatever repeats).
     credit: bool = False
+    # The action's note becomes the text the request's cards show (an admin's public text).
+    edits_text: bool = False
     notices: tuple[Notice, ...] = ()
 
 
@@ -85,6 +88,11 @@ class Texts:
     following: str = "report.following"  # number
     details: str = "worker.details"  # the claimer's private copy, with the contact
     resolved: str = "resolve.done"  # to the worker who resolved it: number
+    finish_button: str = "worker.resolve"  # the holder's buttons
+    release_button: str = "worker.hand_back"
+    finish_ask: str = "resolve.ask_note"  # number, max
+    released: str = "handback.done"  # to the holder who let it go: number
+    via_lines: bool = True  # a card says when it came by a fallback route
 
 
 # Where a request of the kind goes now: (directory, request, migrations) -> routes, best first.
@@ -119,6 +127,12 @@ class Policy:
     routes: Router = grid_routes
     may_work: Workers = grid_workers
     first: Status = Status.OPEN  # the status a new request of the kind starts in
+    # The holder's two buttons: finish it (with a note and a photo), or let it go.
+    finish: Action = Action.RESOLVE
+    release: Action = Action.HAND_BACK
+    # The buttons a card shows, by the way it reached the chat ("" for any), when the status
+    # allows them.
+    card_actions: tuple[tuple[str, tuple[Action, ...]], ...] = (("", (Action.CLAIM,)),)
     texts: Texts = field(default_factory=Texts)
 
     def __post_init__(self) -> None:

@@ -12,7 +12,7 @@ from bot.directory import Directory, Staff
 from bot.domain import Action
 from bot.i18n import Markup, t
 from bot.kinds import policy_of
-from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, plain, units
+from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, mask_phones, plain, units
 from bot.messages import Button, Keyboard, Outgoing
 from bot.settings import Settings
 from storage.requests import Event, Request
@@ -57,7 +57,9 @@ def card(
 ) -> tuple[str, Keyboard]:
     """The card a grid sees: never the reporter's phone or unit."""
     policy = policy_of(request.kind)
-    description = clip(request.description, CARD_DESCRIPTION_MAX)
+    # An admin's public text as typed; the resident's own text without phone numbers.
+    shown = request.public_text or mask_phones(request.description)
+    description = clip(shown, CARD_DESCRIPTION_MAX)
     lines = [
         t(
             lang,
@@ -81,15 +83,15 @@ def card(
             stars=request.rating or "?",
         )
     )
-    if via == "workers":
+    if not policy.texts.via_lines:
+        pass
+    elif via == "workers":
         lines.append(t(lang, "card.via_workers"))
     elif via == "admin":
         lines.append(t(lang, "card.via_admin", grid=request.grid_id))
     elif via in ("workers_fallback", "admin_fallback"):
         lines.append(t(lang, "card.via_fallback", grid=request.grid_id))
-    buttons: Keyboard = []
-    if policy.allows(request.status, Action.CLAIM):
-        buttons = [[Button(t(lang, "card.claim"), Callback(Verb.CLAIM, request.id))]]
+    buttons = card_buttons(lang, request, via)
     # With a photo the card is a caption, which Telegram caps at 1024.
     return fit("\n".join(lines), CAPTION_MAX if request.photos else TEXT_MAX), buttons
 
@@ -103,15 +105,51 @@ def retired_copy(lang: str, request: Request, chat_id: int, message_id: int) -> 
 def worker_buttons(lang: str, request: Request) -> Keyboard:
     """The holder's buttons: those of the actions the request's status allows."""
     policy = policy_of(request.kind)
+    texts = policy.texts
     rows: Keyboard = []
-    if policy.allows(request.status, Action.RESOLVE):
-        rows.append([Button(t(lang, "worker.resolve"), Callback(Verb.RESOLVE, request.id))])
+    if policy.allows(request.status, policy.finish):
+        rows.append([Button(t(lang, texts.finish_button), Callback(Verb.RESOLVE, request.id))])
     second = []
     if policy.allows(request.status, Action.NOTE):
         second.append(Button(t(lang, "worker.add_note"), Callback(Verb.NOTE, request.id)))
-    if policy.allows(request.status, Action.HAND_BACK):
-        second.append(Button(t(lang, "worker.hand_back"), Callback(Verb.HAND_BACK, request.id)))
+    if policy.allows(request.status, policy.release):
+        second.append(Button(t(lang, texts.release_button), Callback(Verb.HAND_BACK, request.id)))
     return [*rows, second] if second else rows
+
+
+# A card's buttons: the action, its callback verb and its label.
+CARD_BUTTONS: dict[Action, tuple[Verb, str]] = {
+    Action.CLAIM: (Verb.CLAIM, "card.claim"),
+    Action.PUBLISH: (Verb.PUBLISH, "card.publish"),
+    Action.EDIT_TEXT: (Verb.EDIT_TEXT, "card.edit_text"),
+    Action.REJECT: (Verb.REJECT, "card.reject"),
+    Action.CLOSE: (Verb.CLOSE, "card.close"),
+}
+
+
+def card_buttons(lang: str, request: Request, via: str) -> Keyboard:
+    """The buttons the kind shows on a card that came this way, for the actions its status
+    allows; two to a row."""
+    policy = policy_of(request.kind)
+    way = via.removesuffix("_fallback")
+    actions = next((a for v, a in policy.card_actions if v in (way, "")), ())
+    shown = [
+        Button(t(lang, CARD_BUTTONS[action][1]), Callback(CARD_BUTTONS[action][0], request.id))
+        for action in actions
+        if policy.allows(request.status, action)
+    ]
+    return [shown[i : i + 2] for i in range(0, len(shown), 2)]
+
+
+def notice_buttons(lang: str, request_id: int, which: str | None) -> Keyboard:
+    if which == "rating":
+        return rating_buttons(lang, request_id)
+    if which == "confirm":
+        return [
+            [Button(t(lang, "wish.confirm_button"), Callback(Verb.CONFIRM_WISH, request_id))],
+            [Button(t(lang, "wish.thank_button"), Callback(Verb.THANK, request_id))],
+        ]
+    return []
 
 
 def rating_buttons(lang: str, request_id: int) -> Keyboard:
@@ -259,6 +297,28 @@ def staff_greeting(
     if not registered:
         lines.append(t(lang, "staff.resident_hint"))
     return fit("\n".join(lines)), buttons
+
+
+def taken(directory: Directory, lang: str, requests: list[Request]) -> tuple[str, Keyboard]:
+    """A volunteer's wishes: the newest first, each with its status and a 🔎 button."""
+    shown = list(reversed(requests))[:STAFF_CLAIMS_SHOWN]
+    lines = [t(lang, "mywishes.header", n=len(requests))]
+    buttons: Keyboard = []
+    for request in shown:
+        label = number(request)
+        lines.append(
+            t(
+                lang,
+                "mywishes.item",
+                number=label,
+                category=category_name(directory, lang, request.kind, request.category),
+                status=status_name(lang, request.status),
+            )
+        )
+        buttons.append(
+            [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
+        )
+    return fit("\n".join(lines), PAGE_BUDGET), buttons
 
 
 def _claims(

@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import registration, repair, worker
+from handlers import registration, repair, volunteer, wish, worker
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -173,7 +173,22 @@ async def too_fast(update: Update) -> None:
         log.info("could not tell %s to slow down", user.id if user else "?")
 
 
-PRIVATE_COMMANDS = ["start", "report", "my", "queue", "profile", "language", "help", "cancel"]
+PRIVATE_COMMANDS = [
+    "start",
+    "report",
+    "wish",
+    "my",
+    "queue",
+    "volunteer",
+    "points",
+    "mywishes",
+    "award",
+    "redeem",
+    "profile",
+    "language",
+    "help",
+    "cancel",
+]
 
 
 def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]], DialogRouter]:
@@ -182,15 +197,18 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     menu = {
         **dict.fromkeys(every("menu.report"), repair.report),
         **dict.fromkeys(every("menu.my"), repair.my_requests),
+        **dict.fromkeys(every("menu.wish"), wish.wish),
     }
-    router = DialogRouter(
-        [registration.REGISTRATION, repair.REPORT, worker.RESOLVE, worker.NOTE], menu
-    )
+    flows = [registration.REGISTRATION, repair.REPORT, worker.RESOLVE, worker.NOTE]
+    flows += [wish.WISH, wish.CURATE, wish.THANKS]
+    router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
         *registration.build_handlers(),
         *repair.build_handlers(),
         *worker.build_handlers(),
+        *wish.build_handlers(),
+        *volunteer.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),

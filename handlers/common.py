@@ -59,7 +59,10 @@ def inline(buttons: Keyboard) -> InlineKeyboardMarkup | None:
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(t(lang, "menu.report")), KeyboardButton(t(lang, "menu.my"))]],
+        [
+            [KeyboardButton(t(lang, "menu.report")), KeyboardButton(t(lang, "menu.wish"))],
+            [KeyboardButton(t(lang, "menu.my"))],
+        ],
         resize_keyboard=True,
         is_persistent=True,
     )
@@ -182,6 +185,11 @@ def explain(lang: str, outcome: Outcome) -> str:
         params["status"] = render.status_name(lang, outcome.request.status)
     params.update(outcome.params)
     return t(lang, outcome.reason, **params)
+
+
+def explain_ok(lang: str, outcome: Outcome, key: str) -> str:
+    """What was done, in the user's words, with the request's number and status."""
+    return explain(lang, Outcome(True, outcome.request, key))
 
 
 @dataclass(frozen=True)

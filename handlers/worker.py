@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
-from bot.core import Actor, Outcome, Pressed
+from bot.core import Actor, Pressed
 from bot.domain import NOTE_MAX, Action
 from bot.i18n import t
 from bot.kinds import policy_of
@@ -25,6 +25,7 @@ from handlers.common import (
     drop_buttons,
     edit,
     explain,
+    explain_ok,
     in_private,
     lang_of,
     say,
@@ -63,10 +64,6 @@ async def claim(update: Update, context: BotContext) -> None:
     await answer(query, explain_ok(lang, outcome, "claim.ok"))
 
 
-def explain_ok(lang: str, outcome: Outcome, key: str) -> str:
-    return explain(lang, Outcome(True, outcome.request, key))
-
-
 async def on_worker_button(update: Update, context: BotContext) -> None:
     """Resolved / Add note / Hand back on the claimer's private details message."""
     query = update.callback_query
@@ -78,18 +75,23 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
         await answer(query, t(lang, "error.stale_button"))
         return
     requests = context.services.requests
+    held = await requests.get(data.arg)
+    if held is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    policy = policy_of(held.kind)
     if data.verb is Verb.HAND_BACK:
-        outcome = await requests.apply(actor, data.arg, Action.HAND_BACK)
+        outcome = await requests.apply(actor, data.arg, policy.release)
         if not outcome.ok:
             await answer(query, explain(lang, outcome), alert=True)
             return
         context.services.kick()
         await answer(query)
         await drop_buttons(update)
-        await say(context, actor.user_id, explain_ok(lang, outcome, "handback.done"))
+        await say(context, actor.user_id, explain_ok(lang, outcome, policy.texts.released))
         return
     # Resolve and note both ask for text first; the check now saves a pointless question.
-    action = Action.RESOLVE if data.verb is Verb.RESOLVE else Action.NOTE
+    action = policy.finish if data.verb is Verb.RESOLVE else Action.NOTE
     outcome = await requests.check(actor, data.arg, action)
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)
@@ -111,9 +113,8 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
     if dialog.step == Step.PHOTO:
         await say(context, dialog.user_id, t(lang, "resolve.ask_photo"), _skip(lang, dialog))
     elif dialog.flow == RESOLVE_FLOW:
-        await say(
-            context, dialog.user_id, t(lang, "resolve.ask_note", number=number, max=NOTE_MAX)
-        )
+        ask = policy_of(request.kind).texts.finish_ask if request else "resolve.ask_note"
+        await say(context, dialog.user_id, t(lang, ask, number=number, max=NOTE_MAX))
     else:
         await say(context, dialog.user_id, t(lang, "note.ask", number=number, max=NOTE_MAX))
 
@@ -162,8 +163,10 @@ async def _finish(
     requests = context.services.requests
     request_id = dialog.data["request_id"]
     if dialog.flow == RESOLVE_FLOW:
+        held = await requests.get(request_id)
+        finish = policy_of(held.kind).finish if held else Action.RESOLVE
         outcome = await requests.apply(
-            actor, request_id, Action.RESOLVE, note=note, photo=photo, ends_wizard=True
+            actor, request_id, finish, note=note, photo=photo, ends_wizard=True
         )
         done = policy_of(outcome.request.kind).texts.resolved if outcome.request else ""
     else:

@@ -168,6 +168,24 @@ async def change_status(
     return cur.rowcount == 1
 
 
+async def unchanged_since(
+    conn: aiosqlite.Connection, kind: str, status: str, before: datetime
+) -> list[int]:
+    """Ids of requests of `kind` in `status` not changed since `before`, oldest first."""
+    async with conn.execute(
+        "SELECT id FROM requests WHERE kind = ? AND status = ? AND updated_at < ? ORDER BY id",
+        (kind, status, iso(before)),
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def set_public_text(conn: aiosqlite.Connection, request_id: int, text: str | None) -> None:
+    await conn.execute(
+        "UPDATE requests SET public_text = ?, updated_at = ? WHERE id = ?",
+        (text, now_iso(), request_id),
+    )
+
+
 async def list_by_person(
     conn: aiosqlite.Connection, user_id: int, limit: int = 10
 ) -> list[Request]:

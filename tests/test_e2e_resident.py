@@ -36,7 +36,7 @@ async def test_report_before_registering_leads_through_registration(
     last = last_id(server, ALICE)
     alice.press(confirm, "Confirm")
     done = await server.wait_for_message(ALICE, "You are registered", after=last)
-    assert done.keyboard == ["📝 Report a repair", "📋 My requests"]
+    assert done.keyboard == ["📝 Report a repair", "🌟 Make a wish", "📋 My requests"]
     category = await server.wait_for_message(ALICE, "Choose a category", after=last)
     building = await press_and_wait(server, alice, category, "Lights", "Which building")
     assert building.buttons[0].text == "🏠 2 (mine)"

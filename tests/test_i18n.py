@@ -30,7 +30,8 @@ from bot.i18n import (
     t,
 )
 from bot.kinds import kinds
-from bot.settings import DEFAULT_WISH_KINDS
+from bot.render import CARD_BUTTONS
+from bot.settings import AFFILIATIONS, DEFAULT_WISH_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PLURAL = {
@@ -321,7 +322,7 @@ KEY_KEYWORDS = {"reason", "key", "refused_who", "refused_status"}
 # Calls whose first (or, for t, second) argument is a text key.
 FIRST_ARG_IS_KEY = {"both", "every", "_refuse"}
 # f-string keys the code builds; their members are listed in test_dynamic_keys_exist.
-DYNAMIC = ("status.", "event.", "command.", "card_status", "wish.kind.")
+DYNAMIC = ("status.", "event.", "command.", "card_status", "wish.kind.", "points.", "affiliation.")
 
 
 def _python_files() -> list[Path]:
@@ -429,6 +430,14 @@ def test_dynamic_keys_exist() -> None:
         wanted.setdefault(f"command.{command}", set()).add("app.COMMANDS")
     for wish_kind in DEFAULT_WISH_KINDS:
         wanted.setdefault(f"wish.kind.{wish_kind}", set()).add("settings.DEFAULT_WISH_KINDS")
+    for reason in ("wish", "award", "redeem"):
+        wanted.setdefault(f"points.{reason}", set()).add("volunteer.points")
+    for affiliation in AFFILIATIONS:
+        wanted.setdefault(f"affiliation.{affiliation}", set()).add("settings.AFFILIATIONS")
+    for _, label in CARD_BUTTONS.values():
+        wanted.setdefault(label, set()).add("render.CARD_BUTTONS")
+    for decided in ("volunteer.decided_yes_by", "volunteer.decided_no_by"):
+        wanted.setdefault(decided, set()).add("volunteer.decision")
     for policy in kinds():
         texts = policy.texts
         for key in (texts.card, texts.saved, texts.following, texts.details, texts.resolved):

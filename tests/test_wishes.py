@@ -36,6 +36,9 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.CLAIMED, A.FULFIL): S.FULFILLED,
     (S.FULFILLED, A.CONFIRM): S.CLOSED,
     (S.FULFILLED, A.CLOSE): S.CLOSED,
+    # An admin's public text changes no status.
+    (S.SUBMITTED, A.EDIT_TEXT): S.SUBMITTED,
+    (S.PUBLISHED, A.EDIT_TEXT): S.PUBLISHED,
 }
 
 
