@@ -211,6 +211,12 @@ async def start(update: Update, context: BotContext) -> None:
         return
     if await router(context).resume(context, user.id):
         return
+    registered = context.person is not None and context.person.registered
+    if context.directory.is_volunteer(user.id):
+        # A volunteer, like staff, is not asked to register (they may, from /profile).
+        hint = "" if registered else "\n" + t(lang, "staff.resident_hint")
+        await say(context, user.id, t(lang, "volunteer.already") + hint)
+        return
     if context.person is not None and context.person.registered:
         await say(
             context, user.id, t(lang, "help", community=community), reply_markup=main_menu(lang)

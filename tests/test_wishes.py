@@ -220,3 +220,38 @@ async def _bare_request(conn: object) -> int:
         NewRequest("wish", "company", "x", "1", None, (), RESIDENT, None, "A", "closed", None),
     )
     return request.id
+
+
+async def test_the_ledger_figures_come_from_the_data(wishes: tuple[Database, Requests]) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from storage.figures import wish_figures
+
+    db, requests = wishes
+    admin, helper = Actor(ADMIN, "Admin"), Actor(HELPER, "Helper Hu")
+    resident = Actor(RESIDENT, "Granny Li")
+    done, rejected, waiting = [await _file(db, requests, f"Wish number {n}") for n in range(3)]
+    for wish in (done, waiting):
+        assert (await requests.apply(admin, wish, A.PUBLISH)).ok
+    assert (await requests.apply(admin, rejected, A.REJECT, note="Not a wish")).ok
+    assert (await requests.apply(helper, done, A.CLAIM)).ok
+    assert (await requests.apply(helper, done, A.GIVE_BACK)).ok
+    assert (await requests.apply(helper, done, A.CLAIM)).ok  # claimed twice: counted once
+    assert (await requests.apply(helper, done, A.FULFIL, note="Done")).ok
+    assert (await requests.apply(resident, done, A.CONFIRM)).ok
+    async with db.transaction() as conn:
+        await volunteers.record(conn, HELPER, 4, "award", "Clean-up", ADMIN)
+        await volunteers.record(conn, HELPER, -6, "redeem", "Soap", ADMIN)
+    year = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    async with db.read() as conn:
+        figures = await wish_figures(conn, *year, ZoneInfo("Asia/Shanghai"))
+        nothing = await wish_figures(
+            conn, datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC), UTC
+        )
+    steps = {"received": 3, "published": 2, "claimed": 1, "fulfilled": 1}
+    assert figures.by_kind == {"company": steps}
+    assert list(figures.by_month.values()) == [steps]
+    assert (figures.volunteers_registered, figures.volunteers_active) == (2, 1)
+    assert (figures.points_earned, figures.points_redeemed) == (14, 6)
+    assert nothing.by_kind == {} and nothing.points_earned == 0
