@@ -335,25 +335,11 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
         ADMIN,
         change,
     )
-    for key, fields in wanted["categories"].items():
-        old = before["categories"].get(key)
-        if old != fields:
-            await store.put_category(conn, REPAIR, key, fields, None)
-            await change(f"category {key} ({fields['name_en']}) {'changed' if old else 'added'}")
-    for key in before["categories"].keys() - wanted["categories"].keys():
-        await store.retire_category(conn, REPAIR, key, None)
-        await change(f"category {key} removed")
+    await _sync_categories(conn, before["categories"], wanted["categories"], REPAIR, change)
     if before["admin_chat_id"] != wanted["admin_chat_id"]:
         await store.put_chat(conn, ADMIN_CHAT, wanted["admin_chat_id"], None)
         await change(f"admin chat set to {wanted['admin_chat_id']}")
-    for key, fields in wanted["wish_kinds"].items():
-        old = before["wish_kinds"].get(key)
-        if old != fields:
-            await store.put_category(conn, WISH, key, fields, None)
-            await change(f"wish kind {key} ({fields['name_en']}) {'changed' if old else 'added'}")
-    for key in before["wish_kinds"].keys() - wanted["wish_kinds"].keys():
-        await store.retire_category(conn, WISH, key, None)
-        await change(f"wish kind {key} removed")
+    await _sync_categories(conn, before["wish_kinds"], wanted["wish_kinds"], WISH, change)
     for user, fields in wanted["volunteers"].items():
         if before["volunteers"].get(user) != fields:
             await volunteers.put(conn, int(user), fields["name"], fields["affiliation"], None)
@@ -372,6 +358,26 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
         await store.log_change(conn, f"refused: {describe_refusal(refusal)}", None, CONFIG)
     await store.save_applied_config(conn, kept)
     return report
+
+
+async def _sync_categories(
+    conn: aiosqlite.Connection,
+    before: dict[str, Any],
+    wanted: dict[str, Any],
+    kind: str,
+    change: Any,
+) -> None:
+    """Categories of a kind: added or changed as the file says; one it dropped is retired (its
+    old requests still name it)."""
+    label = "category" if kind == REPAIR else f"{kind} kind"
+    for key, fields in wanted.items():
+        old = before.get(key)
+        if old != fields:
+            await store.put_category(conn, kind, key, fields, None)
+            await change(f"{label} {key} ({fields['name_en']}) {'changed' if old else 'added'}")
+    for key in before.keys() - wanted.keys():
+        await store.retire_category(conn, kind, key, None)
+        await change(f"{label} {key} removed")
 
 
 async def _sync_roles(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -68,6 +69,22 @@ async def start_registration(
         key = "reg.first" if then else "reg.welcome"
         intro = t(lang_of(context), key, community=context.settings.community.name)
     await prompt(context, dialog, intro)
+
+
+async def begin(
+    context: BotContext, user_id: int, first: dict[str, Any], ask: Callable[..., Awaitable[None]]
+) -> None:
+    """A resident's journey from its first step (`first`: flow, step, data): an open wizard is
+    asked again instead; someone not registered registers first and goes on with it after."""
+    if await router(context).resume(context, user_id):
+        return
+    if context.person is None or not context.person.registered:
+        await start_registration(context, user_id, then=first)
+        return
+    dialog = await router(context).open(
+        context, user_id, first["flow"], first["step"], first["data"]
+    )
+    await ask(context, dialog)
 
 
 async def prompt(context: BotContext, dialog: Dialog, intro: str | None = None) -> None:

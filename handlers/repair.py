@@ -29,7 +29,7 @@ from handlers.common import (
     say,
 )
 from handlers.dialog import router
-from handlers.registration import building_buttons, chosen_building, start_registration
+from handlers.registration import begin, building_buttons, chosen_building
 from storage.dialogs import Dialog
 
 FLOW = "report"
@@ -303,15 +303,7 @@ async def report(update: Update, context: BotContext) -> None:
     """/report or the menu button: resume an open wizard, register first, or start."""
     user = update.effective_user
     assert user is not None
-    if await router(context).resume(context, user.id):
-        return
-    if context.person is None or not context.person.registered:
-        await start_registration(context, user.id, then=FIRST_STEP)
-        return
-    dialog = await router(context).open(
-        context, user.id, FIRST_STEP["flow"], FIRST_STEP["step"], FIRST_STEP["data"]
-    )
-    await prompt(context, dialog)
+    await begin(context, user.id, FIRST_STEP, prompt)
 
 
 async def my_requests(update: Update, context: BotContext) -> None:

@@ -31,7 +31,7 @@ from handlers.common import (
     say,
 )
 from handlers.dialog import router
-from handlers.registration import start_registration
+from handlers.registration import begin
 from storage.dialogs import Dialog
 
 FLOW = "wish"
@@ -162,13 +162,7 @@ async def wish(update: Update, context: BotContext) -> None:
     """/wish or the menu button: resume an open wizard, register first, or start."""
     user = update.effective_user
     assert user is not None
-    if await router(context).resume(context, user.id):
-        return
-    if context.person is None or not context.person.registered:
-        await start_registration(context, user.id, then=FIRST_STEP)
-        return
-    dialog = await router(context).open(context, user.id, FLOW, Step.KIND, {})
-    await prompt(context, dialog)
+    await begin(context, user.id, FIRST_STEP, prompt)
 
 
 # --- the admins' card buttons ---------------------------------------------------------
@@ -224,25 +218,33 @@ async def curate_prompt(context: BotContext, dialog: Dialog) -> None:
 
 
 async def curate_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    action = Action(dialog.step)
+    done = "wish.rejected_done" if action is Action.REJECT else "wish.text_done"
+    await _with_text(update, context, dialog, action, done, "wish.curate_bad")
+
+
+async def _with_text(
+    update: Update, context: BotContext, dialog: Dialog, action: Action, done: str, bad: str
+) -> None:
+    """The typed answer a wizard asked for becomes the action's note; a bad one is asked
+    again. Whatever was half-filled before is asked again after."""
     message = update.effective_message
     actor = actor_of(update)
     assert message is not None and actor is not None
     lang = lang_of(context)
     text = visible(message.text)
     if not text or visible_length(text) > WISH_TEXT_MAX:
-        await say(context, actor.user_id, t(lang, "wish.curate_bad", max=WISH_TEXT_MAX))
+        await say(context, actor.user_id, t(lang, bad, max=WISH_TEXT_MAX))
         return
-    action = Action(dialog.step)
     outcome = await context.services.requests.apply(
         actor, dialog.data["request_id"], action, note=text, ends_wizard=True
     )
-    if not outcome.ok:
+    if not outcome.ok:  # it moved on meanwhile: nothing left to ask
         await context.services.people.close_dialog(actor.user_id)
         await say(context, actor.user_id, explain(lang, outcome))
     else:
         context.services.kick()
-        key = "wish.rejected_done" if action is Action.REJECT else "wish.text_done"
-        await say(context, actor.user_id, explain_ok(lang, outcome, key))
+        await say(context, actor.user_id, explain_ok(lang, outcome, done))
     await router(context).resume(context, actor.user_id)
 
 
@@ -292,24 +294,9 @@ async def thanks_prompt(context: BotContext, dialog: Dialog) -> None:
 
 
 async def thanks_input(update: Update, context: BotContext, dialog: Dialog) -> None:
-    message = update.effective_message
-    actor = actor_of(update)
-    assert message is not None and actor is not None
-    lang = lang_of(context)
-    text = visible(message.text)
-    if not text or visible_length(text) > WISH_TEXT_MAX:
-        await say(context, actor.user_id, t(lang, "wish.ask_thanks", max=WISH_TEXT_MAX))
-        return
-    outcome = await context.services.requests.apply(
-        actor, dialog.data["request_id"], Action.CONFIRM, note=text, ends_wizard=True
+    await _with_text(
+        update, context, dialog, Action.CONFIRM, "wish.thanks_sent", "wish.ask_thanks"
     )
-    if not outcome.ok:
-        await context.services.people.close_dialog(actor.user_id)
-        await say(context, actor.user_id, explain(lang, outcome))
-    else:
-        context.services.kick()
-        await say(context, actor.user_id, explain_ok(lang, outcome, "wish.thanks_sent"))
-    await router(context).resume(context, actor.user_id)
 
 
 WISH = Flow(FLOW, prompt, on_input, on_button)
