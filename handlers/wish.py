@@ -162,6 +162,9 @@ async def wish(update: Update, context: BotContext) -> None:
     """/wish or the menu button: resume an open wizard, register first, or start."""
     user = update.effective_user
     assert user is not None
+    if context.directory.admin_chat_id is None:  # nobody would publish it
+        await say(context, user.id, t(lang_of(context), "wish.not_available"))
+        return
     await begin(context, user.id, FIRST_STEP, prompt)
 
 

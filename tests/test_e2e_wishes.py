@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import close_unconfirmed_wishes
 from bot.settings import Settings
-from tests.conftest import ADMIN, ADMIN_CHAT, RunningBot, community
+from tests.conftest import ADMIN, ADMIN_CHAT, RunningBot, community, community_data
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.journeys import last_id, press_and_wait, register, say_and_wait
 
@@ -226,3 +226,18 @@ async def test_an_unconfirmed_wish_closes_by_itself_and_credits_once(
     await server.wait_for_edit(WALL, wall.message_id, "心愿已实现")
     book = await say_and_wait(server, hu, "/points", "passbook")
     assert "+5 for wish W-0001" in book.plain and book.plain.count("+5") == 1
+
+
+async def test_without_an_admin_chat_a_wish_is_not_taken(
+    server: FakeBotApi, tmp_path: Path
+) -> None:
+    data = community_data(tmp_path / "bot.sqlite3", server.base_url, admin_chat_id=None)
+    data["grids"] = [g for g in data["grids"] if g["id"] != "D"]  # D would reach nobody
+    running = RunningBot(Settings(**data))
+    await running.start()
+    try:
+        alice = server.user(ALICE, "Alice")
+        await register(server, alice, "1", "2-301")
+        await say_and_wait(server, alice, "/wish", "Micro-wishes are not set up here yet")
+    finally:
+        await running.stop()
