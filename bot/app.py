@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
@@ -13,15 +13,16 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import i18n
 from bot.context import BotContext, Services
-from bot.core import Actor, Requests
+from bot.core import Requests
 from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
-from bot.domain import Action, Status
 from bot.i18n import t
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
+from bot.schedule import Reminders
 from bot.settings import Settings
 from bot.volunteering import Volunteering
+from storage import clock
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ OUTBOX_JOB = "outbox-delivery"
 # The share of Telegram's flood limits the bot allows itself.
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
-WISH_CLOSE_JOB = "close-unconfirmed-wishes"
-# Who closes a wish nobody confirmed, in its timeline.
-BOT_ACTOR = Actor(0, "🤖")
+SCHEDULE_JOB = "deadlines-follow-ups-digests"
 
 # The command menu, in this order; each description is the text command.<name>. Staff get
 # their queue first in their own chat's menu.
@@ -107,13 +106,15 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         job_queue.run_once(deliver, 0)
 
     me = application.bot
+    requests = Requests(db, settings, directory, me.username)
     services = Services(
         settings=settings,
         db=db,
         directory=directory,
         people=People(db),
-        requests=Requests(db, settings, directory, me.username),
+        requests=requests,
         volunteering=Volunteering(db, settings, directory),
+        reminders=Reminders(db, settings, directory, requests),
         kick=kick,
     )
     application.bot_data["services"] = services
@@ -130,7 +131,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     )
     job_queue.run_repeating(_prune, interval=timedelta(hours=6), first=60, name=PRUNE_JOB)
     job_queue.run_repeating(
-        _close_unconfirmed_wishes, interval=timedelta(hours=1), first=30, name=WISH_CLOSE_JOB
+        _tick,
+        interval=settings.schedule.tick_seconds,
+        first=settings.schedule.tick_seconds,
+        name=SCHEDULE_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
     )
     await _command_menus(application, services)
     log.info("bot @%s ready for %s", me.username, settings.community.name)
@@ -169,28 +174,15 @@ async def _command_menus(
             log.info("no command menu for staff member %s yet: %s", user_id, exc)
 
 
-async def _close_unconfirmed_wishes(context: BotContext) -> None:
-    """A fulfilled wish its resident has not confirmed within `wishes.confirm_days` closes,
-    and its volunteer gets the points."""
-    await close_unconfirmed_wishes(context.services)
-
-
-async def close_unconfirmed_wishes(services: Services) -> int:
-    days = services.settings.wishes.confirm_days
-    before = datetime.now(UTC) - timedelta(days=days)
-    closed = 0
-    for request_id in await services.requests.waiting_since("wish", Status.FULFILLED, before):
-        outcome = await services.requests.apply(BOT_ACTOR, request_id, Action.CLOSE, system=True)
-        closed += outcome.ok
-    if closed:
-        log.info("closed %s fulfilled wishes nobody confirmed in %s days", closed, days)
-        services.kick()
-    return closed
+async def _tick(context: BotContext) -> None:
+    """Deadlines, follow-ups and digests: whatever is due by the clock now."""
+    if (await context.services.reminders.tick()).anything:
+        context.services.kick()
 
 
 async def _prune(context: BotContext) -> None:
     """Forget handled update ids after two days; Telegram keeps updates for one."""
-    await context.services.people.prune(datetime.now(UTC) - timedelta(days=2))
+    await context.services.people.prune(clock.now() - timedelta(days=2))
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

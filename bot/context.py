@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.core import Requests
 from bot.directory import Directory, DirectoryBook
 from bot.people import People
+from bot.schedule import Reminders
 from bot.settings import Settings
 from bot.volunteering import Volunteering
 from storage.db import Database
@@ -25,6 +26,7 @@ class Services:
     people: People
     requests: Requests
     volunteering: Volunteering
+    reminders: Reminders
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
 

@@ -8,7 +8,7 @@ who and what the policy allows, change, record, and queue the cards and notices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -20,8 +20,9 @@ from bot.i18n import t
 from bot.kinds import policy_of
 from bot.messages import Button, Outgoing, enqueue
 from bot.policy import Notice, Policy, Rule, To, Who
+from bot.quiet import quiet_until
 from bot.settings import Settings
-from storage import dialogs, outbox, users, volunteers
+from storage import clock, dialogs, outbox, users, volunteers
 from storage import requests as store
 from storage.db import Database
 from storage.requests import NewRequest, Request
@@ -96,7 +97,7 @@ class Requests:
     # --- residents ---------------------------------------------------------------------
 
     async def find_duplicate(self, kind: str, category: str, building: str) -> Request | None:
-        since = datetime.now(UTC) - timedelta(days=self._settings.community.duplicate_window_days)
+        since = clock.now() - timedelta(days=self._settings.community.duplicate_window_days)
         policy = policy_of(kind)
         async with self._db.read() as conn:
             return await store.find_similar(conn, kind, category, building, policy.active, since)
@@ -127,7 +128,7 @@ class Requests:
                     filed_by=None,
                     grid_id=grid.id,
                     status=policy.first,
-                    claim_due_at=due(datetime.now(UTC), category.claim_hours),
+                    claim_due_at=due(clock.now(), category.claim_hours),
                 ),
             )
             await store.add_event(
@@ -344,7 +345,7 @@ class Requests:
         if rule.resolve_clock == "start":
             category = self.directory.category(request.kind, request.category)
             fields["resolve_due_at"] = due(
-                datetime.now(UTC), category.resolve_hours if category else None
+                clock.now(), category.resolve_hours if category else None
             )
         elif rule.resolve_clock == "clear":
             fields["resolve_due_at"] = None
@@ -403,9 +404,13 @@ class Requests:
             people.append(before.assignee_id)
         if notice.only_with_note and not note:
             return
+        directory = self.directory
         for person in people:
             if notice.unless_card_shown and person in card_chats:
                 continue
+            # A resident's news waits through their quiet hours; staff are not held.
+            resident = directory.staff(person) is None and not directory.is_volunteer(person)
+            quiet = quiet_until(settings, clock.now()) if resident else None
             person_lang = await self._lang(conn, person)
             deadline = render.when(settings, person_lang, after.resolve_due_at)
             await enqueue(
@@ -415,6 +420,7 @@ class Requests:
                     t(person_lang, notice.key, deadline=deadline, **params),
                     buttons=render.notice_buttons(person_lang, after.id, notice.buttons),
                     photo=photo if notice.photo else None,
+                    quiet_until=quiet,
                 ),
             )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiosqlite
@@ -48,7 +48,7 @@ from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
 from bot.messages import Outgoing, enqueue, enqueue_fallbacks
 from bot.render import retired_copy
 from bot.settings import Settings
-from storage import outbox
+from storage import clock, outbox
 from storage import requests as store
 from storage.db import Database
 from storage.outbox import OutboxRow
@@ -120,6 +120,8 @@ class Deliverer:
             return 0
         attempted = 0
         async with self._lock:
+            async with self._db.transaction() as conn:
+                await outbox.end_quiet(conn, clock.now())
             while True:
                 self._again = False
                 done, wait = await self._pass()
@@ -133,7 +135,7 @@ class Deliverer:
 
     async def _pass(self) -> tuple[int, float | None]:
         async with self._db.read() as conn:
-            rows = await outbox.due(conn, datetime.now(UTC))
+            rows = await outbox.due(conn, clock.now())
         interval = self._outbox.per_chat_interval_seconds
         now = time.monotonic()
         ready: list[OutboxRow] = []
@@ -288,7 +290,7 @@ class Deliverer:
 
     async def _retry(self, row: OutboxRow, seconds: float, error: str, count: bool = True) -> None:
         log.info("outbox row %s to %s: %s; retry in %.1fs", row.id, row.chat_id, error, seconds)
-        at = datetime.now(UTC) + timedelta(seconds=seconds)
+        at = clock.now() + timedelta(seconds=seconds)
         async with self._db.transaction() as conn:
             await outbox.mark_retry(conn, row.id, at, error, count=count)
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     FULFIL = "fulfil"
     CONFIRM = "confirm"  # the resident confirms the fulfilment
     CLOSE = "close"  # an admin, or the bot when the resident does not answer, closes it
+    CLOSE_UNRATED = "close_unrated"  # resolved, never rated: the bot closes it after a while
 
 
 class TransitionRefused(Exception):

@@ -72,6 +72,18 @@ REPAIR = Policy(
             ),
         ),
         Rule(
+            Action.CLOSE_UNRATED,
+            frozenset({Status.RESOLVED}),
+            Status.CLOSED,
+            Who.ADMIN,
+            refused_who="wish.admins_only",
+            refused_status="rate.not_resolved",
+            notices=(
+                Notice(To.RESIDENTS, "notice.closed_unrated"),
+                Notice(To.ASSIGNEE, "worker.closed_unrated"),
+            ),
+        ),
+        Rule(
             Action.NOT_FIXED,
             frozenset({Status.RESOLVED}),
             Status.REOPENED,

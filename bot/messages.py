@@ -6,6 +6,7 @@ The outbox stores these; only the delivery loop turns them into Telegram calls.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -44,6 +45,8 @@ class Outgoing:
     message_id: int | None = None
     # Posted instead (to other chats) if this chat refuses delivery.
     fallback: tuple[Outgoing, ...] = ()
+    # Held until then: the end of the recipient's quiet hours.
+    quiet_until: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,11 +69,18 @@ async def enqueue(conn: aiosqlite.Connection, message: Outgoing) -> int:
 
     For a chat already known to refuse us the message waits, and its fallbacks go out now.
     """
-    return await enqueue_dict(conn, message.as_dict() | {"message_id": message.message_id})
+    return await enqueue_dict(
+        conn,
+        message.as_dict() | {"message_id": message.message_id},
+        quiet_until=message.quiet_until,
+    )
 
 
 async def enqueue_dict(
-    conn: aiosqlite.Connection, message: dict[str, Any], markup: dict[str, Any] | None = None
+    conn: aiosqlite.Connection,
+    message: dict[str, Any],
+    markup: dict[str, Any] | None = None,
+    quiet_until: datetime | None = None,
 ) -> int:
     """`enqueue` for a message kept as a dict (a fallback read back from the outbox)."""
     fallbacks: list[dict[str, Any]] = message.get("fallback") or []
@@ -87,6 +97,7 @@ async def enqueue_dict(
         markup=markup,
         photo=message.get("photo"),
         fallbacks=fallbacks,
+        quiet_until=quiet_until,
     )
 
 

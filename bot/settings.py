@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +89,37 @@ class OutboxSettings(Section):
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages: int = Field(default=20, ge=1, le=1000)
     group_period_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+def _clock_time(value: str) -> str:
+    try:
+        time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a time of day such as 08:00") from exc
+    return value
+
+
+class ScheduleSettings(Section):
+    # How often the bot looks at deadlines, follow-ups and digests.
+    tick_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # The holder of a request is warned this long before its resolve deadline.
+    warn_before_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # A resolved request the resident has not rated: one reminder after this many hours, then
+    # it closes by itself ("closed without rating") after this many more.
+    rating_reminder_hours: float = Field(default=24, gt=0, le=24 * 30)
+    rating_close_hours: float = Field(default=72, gt=0, le=24 * 60)
+    # Each grid's group gets its open, claimed and overdue requests every day at this time.
+    digest_time: str = "08:00"
+    # Residents get no message they did not ask for between these times; it waits in the
+    # outbox until the end. Staff chats are not held. Equal times: no quiet hours.
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"
+
+    _times = field_validator("digest_time", "quiet_start", "quiet_end")(_clock_time)
+
+    @property
+    def quiet(self) -> tuple[time, time]:
+        return time.fromisoformat(self.quiet_start), time.fromisoformat(self.quiet_end)
 
 
 class Grid(Section):
@@ -181,6 +213,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     admins: list[int] = Field(default_factory=list)
     admin_chat_id: int | None = None
     grids: list[Grid] = Field(min_length=1)

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import clock
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 def now_iso() -> str:
-    return iso(datetime.now(UTC))
+    return iso(clock.now())
 
 
 def iso(moment: datetime) -> str:

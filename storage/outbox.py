@@ -64,9 +64,12 @@ async def enqueue(
     markup: dict[str, Any] | None = None,
     photo: str | None = None,
     fallbacks: list[dict[str, Any]] | None = None,
+    quiet_until: datetime | None = None,
 ) -> int:
+    """A message to send; `quiet_until`: it waits for the end of the person's quiet hours."""
     stamp = now_iso()
     held = await _is_unreachable(conn, chat_id)
+    status = "held" if held else "quiet" if quiet_until is not None else "pending"
     cur = await conn.execute(
         "INSERT INTO outbox (chat_id, kind, request_id, message_id, text, buttons, markup, "
         "photo, fallback, status, next_attempt_at, created_at) "
@@ -81,13 +84,22 @@ async def enqueue(
             json.dumps(markup, ensure_ascii=False) if markup else None,
             photo,
             json.dumps(fallbacks, ensure_ascii=False) if fallbacks else None,
-            "held" if held else "pending",
-            stamp,
+            status,
+            iso(quiet_until) if quiet_until is not None and not held else stamp,
             stamp,
         ),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
+
+
+async def end_quiet(conn: aiosqlite.Connection, now: datetime) -> int:
+    """Messages whose quiet hours are over join the queue."""
+    cur = await conn.execute(
+        "UPDATE outbox SET status = 'pending' WHERE status = 'quiet' AND next_attempt_at <= ?",
+        (iso(now),),
+    )
+    return cur.rowcount
 
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxRow]:

@@ -33,7 +33,8 @@ class Request:
     rating: int | None
     duplicate_of: int | None
     created_at: datetime
-    public_text: str | None = None  # what a wish wall shows, if an admin rewrote it
+    public_text: str | None = None
+    updated_at: datetime | None = None  # what a wish wall shows, if an admin rewrote it
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def _request(row: aiosqlite.Row) -> Request:
         duplicate_of=row["duplicate_of"],
         created_at=parse_iso(row["created_at"]),
         public_text=row["public_text"],
+        updated_at=parse_iso(row["updated_at"]),
     )
 
 
@@ -166,6 +168,27 @@ async def change_status(
         (new_status, now_iso(), *values, request_id, *expected),
     )
     return cur.rowcount == 1
+
+
+async def due_before(
+    conn: aiosqlite.Connection, column: str, statuses: Sequence[str], moment: datetime
+) -> list[Request]:
+    """Requests in one of `statuses` whose deadline `column` is at or before `moment`."""
+    assert column in ("claim_due_at", "resolve_due_at")
+    marks = ",".join("?" * len(statuses))
+    async with conn.execute(
+        f"SELECT * FROM requests WHERE status IN ({marks}) AND {column} IS NOT NULL "
+        f"AND {column} <= ? ORDER BY id",
+        (*statuses, iso(moment)),
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
+
+
+async def in_status(conn: aiosqlite.Connection, status: str) -> list[Request]:
+    async with conn.execute(
+        "SELECT * FROM requests WHERE status = ? ORDER BY id", (status,)
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
 
 
 async def unchanged_since(

@@ -51,6 +51,9 @@ def community_data(
             "per_chat_interval_seconds": 0.05,
             "backoff_base_seconds": 0.2,
         },
+        # Tests tick the schedule themselves, with a clock they move; no quiet hours unless a
+        # test sets them.
+        "schedule": {"tick_seconds": 3600, "quiet_start": "00:00", "quiet_end": "00:00"},
         "admins": [ADMIN],
         "admin_chat_id": ADMIN_CHAT,
         "grids": [

@@ -27,6 +27,7 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.CLAIMED, A.CANCEL): S.CANCELLED,
     (S.RESOLVED, A.RATE): S.CLOSED,
     (S.RESOLVED, A.NOT_FIXED): S.REOPENED,
+    (S.RESOLVED, A.CLOSE_UNRATED): S.CLOSED,  # by the bot, after a while
 }
 
 ALL_PAIRS = list(itertools.product(Status, Action))
@@ -49,7 +50,7 @@ def test_repair_transitions(status: Status, action: Action) -> None:
 def test_actions_a_status_allows() -> None:
     assert set(REPAIR.actions("open")) == {A.CLAIM, A.CANCEL}
     assert set(REPAIR.actions("claimed")) == {A.HAND_BACK, A.RESOLVE, A.NOTE, A.CANCEL}
-    assert set(REPAIR.actions("resolved")) == {A.RATE, A.NOT_FIXED}
+    assert set(REPAIR.actions("resolved")) == {A.RATE, A.NOT_FIXED, A.CLOSE_UNRATED}
     assert REPAIR.actions("closed") == []
 
 

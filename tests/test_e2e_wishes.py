@@ -4,12 +4,14 @@ curation, the wish wall, volunteers racing to claim, fulfilment, confirmation an
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.app import close_unconfirmed_wishes
 from bot.settings import Settings
+from storage import clock
+from storage.clock import Clock, ManualClock
 from tests.conftest import ADMIN, ADMIN_CHAT, RunningBot, community, community_data
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.journeys import last_id, press_and_wait, register, say_and_wait
@@ -216,16 +218,19 @@ async def test_an_unconfirmed_wish_closes_by_itself_and_credits_once(
     ask = await press_and_wait(server, hu, details, "Fulfilled", "How did W-0001 come true")
     ask = await say_and_wait(server, hu, "The bell rings again", "photo")
     await press_and_wait(server, hu, ask, "Skip", "marked fulfilled")
-    services = bot.services
-    assert await close_unconfirmed_wishes(services) == 0  # not yet due
-    async with services.db.transaction() as conn:
-        await conn.execute("UPDATE requests SET updated_at = '2020-01-01T00:00:00.000+00:00'")
-    assert await close_unconfirmed_wishes(services) == 1
-    assert await close_unconfirmed_wishes(services) == 0
-    await server.wait_for_message(ALICE, "W-0001</b> is closed")
-    await server.wait_for_edit(WALL, wall.message_id, "心愿已实现")
-    book = await say_and_wait(server, hu, "/points", "passbook")
-    assert "+5 for wish W-0001" in book.plain and book.plain.count("+5") == 1
+    reminders = bot.services.reminders
+    assert (await reminders.tick()).closed == 0  # not yet due
+    clock.use(ManualClock(datetime.now(UTC) + timedelta(days=7, minutes=1)))
+    try:
+        assert (await reminders.tick()).closed == 1
+        assert (await reminders.tick()).closed == 0
+        bot.services.kick()
+        await server.wait_for_message(ALICE, "W-0001</b> is closed")
+        await server.wait_for_edit(WALL, wall.message_id, "心愿已实现")
+        book = await say_and_wait(server, hu, "/points", "passbook")
+        assert "+5 for wish W-0001" in book.plain and book.plain.count("+5") == 1
+    finally:
+        clock.use(Clock())
 
 
 async def test_without_an_admin_chat_a_wish_is_not_taken(

@@ -1,0 +1,299 @@
+"""Time: deadline reminders and escalations, rating follow-ups, daily digests, quiet hours.
+
+Everything is decided from the database and the one clock; the job queue only ticks. Each
+step is recorded with the messages it sends, in one transaction, keyed by the deadline it was
+for: a tick repeated, or a restart, sends nothing twice; a new deadline (a new claim) brings
+its steps again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import aiosqlite
+
+from bot import render
+from bot.core import Actor, Requests
+from bot.directory import DirectoryBook
+from bot.domain import Action, Status
+from bot.i18n import t
+from bot.kinds import policy_of
+from bot.messages import Outgoing, enqueue
+from bot.quiet import quiet_until
+from bot.settings import Settings
+from storage import clock, outbox, schedule, users
+from storage import requests as store
+from storage.db import Database
+from storage.requests import Request
+
+log = logging.getLogger(__name__)
+
+# Who acts when a deadline passes, in a request's timeline.
+BOT = Actor(0, "🤖")
+# A digest the bot could not send within this long after its time is skipped, not sent late.
+DIGEST_GRACE = timedelta(hours=3)
+
+# The steps, in the order a request meets them.
+CLAIM_LATE = "claim_late"  # re-announced in the chats that show its card
+CLAIM_ESCALATED = "claim_escalated"  # to the admin chat; the resident is told
+RESOLVE_SOON = "resolve_soon"  # the holder is warned before the deadline
+RESOLVE_LATE = "resolve_late"  # the holder is reminded after it
+RESOLVE_ESCALATED = "resolve_escalated"  # to the admin chat; the resident is told
+RATE_REMINDER = "rate_reminder"  # the resident is asked once more to rate
+
+
+def _resolved_at(request: Request) -> datetime:
+    """When a resolved request was resolved: its last change."""
+    return request.updated_at or request.created_at
+
+
+@dataclass
+class Tick:
+    """What one tick did, for the log and the tests."""
+
+    steps: int = 0
+    closed: int = 0
+    digests: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.steps or self.closed or self.digests)
+
+
+class Reminders:
+    def __init__(
+        self, db: Database, settings: Settings, book: DirectoryBook, requests: Requests
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._book = book
+        self._requests = requests
+
+    async def tick(self) -> Tick:
+        now = clock.now()
+        done = Tick()
+        done.steps = await self._deadlines(now)
+        done.closed = await self._close_unrated(now) + await self._close_unconfirmed(now)
+        done.digests = await self._digests(now)
+        if done.anything:
+            log.info("schedule: %s", done)
+        return done
+
+    # --- deadlines ----------------------------------------------------------------------
+
+    async def _deadlines(self, now: datetime) -> int:
+        sched = self._settings.schedule
+        warn = timedelta(minutes=sched.warn_before_minutes)
+        async with self._db.read() as conn:
+            waiting = await store.due_before(
+                conn, "claim_due_at", (Status.OPEN, Status.REOPENED), now
+            )
+            held = await store.due_before(conn, "resolve_due_at", (Status.CLAIMED,), now + warn)
+            resolved = await store.in_status(conn, Status.RESOLVED)
+        sent = 0
+        for request in waiting:
+            assert request.claim_due_at is not None
+            sent += await self._step(request, CLAIM_LATE, request.claim_due_at)
+            window = request.claim_due_at - request.created_at
+            if now >= request.claim_due_at + window:
+                sent += await self._step(request, CLAIM_ESCALATED, request.claim_due_at)
+        for request in held:
+            due = request.resolve_due_at
+            assert due is not None
+            if now < due:
+                sent += await self._step(request, RESOLVE_SOON, due)
+                continue
+            sent += await self._step(request, RESOLVE_LATE, due)
+            category = self._book.current.category(request.kind, request.category)
+            window = timedelta(hours=category.resolve_hours or 0) if category else timedelta()
+            if now >= due + window:
+                sent += await self._step(request, RESOLVE_ESCALATED, due)
+        reminder = timedelta(hours=sched.rating_reminder_hours)
+        for request in resolved:
+            if policy_of(request.kind).allows(request.status, Action.RATE) and (
+                now >= _resolved_at(request) + reminder
+            ):
+                sent += await self._step(request, RATE_REMINDER, _resolved_at(request))
+        return sent
+
+    async def _step(self, request: Request, step: str, due: datetime) -> int:
+        """Do `step` for the request's deadline `due` unless it was done: 1 if done now."""
+        async with self._db.transaction() as conn:
+            if not await schedule.mark(conn, request.id, step, due):
+                return 0
+            current = await store.get(conn, request.id)
+            if current is None or current.status != request.status:
+                return 1  # it moved meanwhile: nothing to say
+            await self._messages(conn, current, step)
+        return 1
+
+    async def _messages(self, conn: aiosqlite.Connection, request: Request, step: str) -> None:
+        settings = self._settings
+        directory = self._book.current
+        group_lang = settings.community.group_language
+        number = render.number(request)
+        category = render.category_name(directory, group_lang, request.kind, request.category)
+        if step == CLAIM_LATE:
+            chats = await outbox.card_chats(conn, request.id)
+            for chat in chats:
+                text = t(
+                    group_lang,
+                    "remind.claim_late",
+                    number=number,
+                    building=request.building,
+                    category=category,
+                )
+                await enqueue(conn, Outgoing(chat, text))
+        elif step in (CLAIM_ESCALATED, RESOLVE_ESCALATED):
+            if directory.admin_chat_id is not None:
+                key = (
+                    "remind.claim_escalated"
+                    if step == CLAIM_ESCALATED
+                    else "remind.resolve_escalated"
+                )
+                text = t(
+                    group_lang,
+                    key,
+                    number=number,
+                    building=request.building,
+                    category=category,
+                    name=request.assignee_name or "",
+                    grid=request.grid_id,
+                )
+                await enqueue(conn, Outgoing(directory.admin_chat_id, text))
+            await self._tell(conn, request.reporter_id, "notice.escalated", number=number)
+        elif step in (RESOLVE_SOON, RESOLVE_LATE) and request.assignee_id is not None:
+            key = "remind.resolve_soon" if step == RESOLVE_SOON else "remind.resolve_late"
+            lang = await self._lang(conn, request.assignee_id)
+            text = t(
+                lang,
+                key,
+                number=number,
+                deadline=render.when(settings, lang, request.resolve_due_at),
+            )
+            await enqueue(
+                conn, Outgoing(request.assignee_id, text, render.worker_buttons(lang, request))
+            )
+        elif step == RATE_REMINDER:
+            lang = await self._lang(conn, request.reporter_id)
+            await enqueue(
+                conn,
+                Outgoing(
+                    request.reporter_id,
+                    t(lang, "remind.rate", number=number),
+                    render.rating_buttons(lang, request.id),
+                    quiet_until=quiet_until(settings, clock.now()),
+                ),
+            )
+
+    async def _tell(
+        self, conn: aiosqlite.Connection, person: int, key: str, **params: object
+    ) -> None:
+        lang = await self._lang(conn, person)
+        quiet = quiet_until(self._settings, clock.now())
+        await enqueue(conn, Outgoing(person, t(lang, key, **params), quiet_until=quiet))
+
+    async def _lang(self, conn: aiosqlite.Connection, user_id: int) -> str:
+        user = await users.get(conn, user_id)
+        return user.lang if user else self._settings.community.group_language
+
+    # --- follow-up: closed without rating ---------------------------------------------------
+
+    async def _close_unrated(self, now: datetime) -> int:
+        sched = self._settings.schedule
+        after = timedelta(hours=sched.rating_reminder_hours + sched.rating_close_hours)
+        closed = 0
+        async with self._db.read() as conn:
+            resolved = await store.in_status(conn, Status.RESOLVED)
+        for request in resolved:
+            if now < _resolved_at(request) + after:
+                continue
+            if not policy_of(request.kind).allows(request.status, Action.CLOSE_UNRATED):
+                continue
+            outcome = await self._requests.apply(
+                BOT, request.id, Action.CLOSE_UNRATED, system=True
+            )
+            closed += outcome.ok
+        return closed
+
+    async def _close_unconfirmed(self, now: datetime) -> int:
+        """A fulfilled wish its resident has not confirmed within `wishes.confirm_days`
+        closes, and its volunteer gets the points."""
+        before = now - timedelta(days=self._settings.wishes.confirm_days)
+        closed = 0
+        for request_id in await self._requests.waiting_since("wish", Status.FULFILLED, before):
+            outcome = await self._requests.apply(BOT, request_id, Action.CLOSE, system=True)
+            closed += outcome.ok
+        return closed
+
+    # --- the daily digest -------------------------------------------------------------------
+
+    async def _digests(self, now: datetime) -> int:
+        settings = self._settings
+        tz = settings.community.tz
+        local = now.astimezone(tz)
+        at = datetime.combine(
+            local.date(), time.fromisoformat(settings.schedule.digest_time), tzinfo=tz
+        )
+        if local < at:
+            return 0
+        late = local > at + DIGEST_GRACE
+        day = local.date().isoformat()
+        sent = 0
+        for grid in self._book.current.active_grids:
+            if grid.group_chat_id is None:
+                continue
+            async with self._db.transaction() as conn:
+                if not await schedule.mark_digest(conn, grid.id, day, skipped=late):
+                    continue
+                if late:
+                    log.warning(
+                        "digest for grid %s of %s skipped: the bot was away at %s",
+                        grid.id,
+                        day,
+                        at,
+                    )
+                    continue
+                waiting = await store.waiting_in(
+                    conn, [grid.id], (Status.OPEN, Status.REOPENED, Status.CLAIMED), 200
+                )
+                if not waiting:
+                    continue  # nothing to say: nothing sent
+                migrations = await outbox.chat_migrations(conn)
+                chat = migrations.get(grid.group_chat_id, grid.group_chat_id)
+                for page in self._digest(grid.name, waiting, now):
+                    await enqueue(conn, Outgoing(chat, page))
+                sent += 1
+        return sent
+
+    def _digest(self, grid: str, waiting: list[Request], now: datetime) -> list[str]:
+        """The digest's pages: each request oldest first, with its deadline; overdue marked."""
+        settings = self._settings
+        lang = settings.community.group_language
+        directory = self._book.current
+        lines = []
+        for request in waiting:
+            due = (
+                request.resolve_due_at
+                if request.status == Status.CLAIMED
+                else request.claim_due_at
+            )
+            overdue = due is not None and due < now
+            lines.append(
+                t(
+                    lang,
+                    "digest.item",
+                    number=render.number(request),
+                    category=render.category_name(directory, lang, request.kind, request.category),
+                    building=request.building,
+                    status=render.status_name(lang, request.status),
+                    name=request.assignee_name or "",
+                    deadline=render.when(settings, lang, due),
+                )
+                + (" " + t(lang, "digest.overdue") if overdue else "")
+            )
+        overdue_count = sum(1 for line in lines if line.endswith(t(lang, "digest.overdue")))
+        head = t(lang, "digest.head", grid=grid, n=len(waiting), overdue=overdue_count) + "\n"
+        return render.paginate(head, lines)

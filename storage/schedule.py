@@ -1,0 +1,36 @@
+"""What the schedule has done: deadline steps and daily digests, each once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import iso, now_iso
+
+
+async def mark(conn: aiosqlite.Connection, request_id: int, step: str, due: datetime) -> bool:
+    """Record a step for a deadline; False if it was already done."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO reminders (request_id, step, due_at, sent_at) VALUES (?, ?, ?, ?)",
+        (request_id, step, iso(due), now_iso()),
+    )
+    return cur.rowcount == 1
+
+
+async def mark_digest(
+    conn: aiosqlite.Connection, grid_key: str, day: str, skipped: bool = False
+) -> bool:
+    """Record a grid's digest of a day (sent or skipped); False if it was already."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO digests (grid_key, day, sent_at, skipped) VALUES (?, ?, ?, ?)",
+        (grid_key, day, now_iso(), int(skipped)),
+    )
+    return cur.rowcount == 1
+
+
+async def steps(conn: aiosqlite.Connection, request_id: int) -> list[str]:
+    async with conn.execute(
+        "SELECT step FROM reminders WHERE request_id = ? ORDER BY sent_at, step", (request_id,)
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
