@@ -72,11 +72,15 @@ def card(
     ]
     if followers:
         lines.append(t(lang, "card.followers", n=followers))
-    # Each status has its card line, which may use any of these.
+    # Each status has its card line, which may use any of these; a request of a kind that is
+    # rated but was closed without a rating says so.
+    line = f"{policy.texts.card_status}.{request.status}"
+    if request.status == "closed" and request.rating is None and policy.rule(Action.RATE):
+        line += "_unrated"
     lines.append(
         t(
             lang,
-            f"{policy.texts.card_status}.{request.status}",
+            line,
             deadline=when(settings, lang, request.claim_due_at),
             name=request.assignee_name or "?",
             at=when(settings, lang, claimed_at),

@@ -15,7 +15,7 @@ import pytest
 
 from bot import i18n
 from bot.app import COMMANDS
-from bot.domain import Status
+from bot.domain import Action, Status
 from bot.i18n import (
     LOCALES,
     Markup,
@@ -446,6 +446,8 @@ def test_dynamic_keys_exist() -> None:
         statuses |= {r.target for r in policy.rules if r.target is not None}
         for status in statuses:
             wanted.setdefault(f"{texts.card_status}.{status}", set()).add(f"{policy.kind} card")
+        if policy.rule(Action.RATE):
+            wanted.setdefault(f"{texts.card_status}.closed_unrated", set()).add("render.card")
         for rule in policy.rules:
             for key in (rule.refused_who, rule.refused_status, *(n.key for n in rule.notices)):
                 wanted.setdefault(key, set()).add(f"policy {policy.kind}")
