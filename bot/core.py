@@ -189,6 +189,25 @@ class Requests:
         async with self._db.read() as conn:
             return await store.assigned_to(conn, user_id, (Status.CLAIMED,))
 
+    async def repost(self, request_id: int) -> bool:
+        """Post the request's card anew along its first route (to the bottom of a busy chat);
+        the copy it replaces turns into a pointer to the new one."""
+        async with self._db.transaction() as conn:
+            request = await store.get(conn, request_id)
+            if request is None:
+                return False
+            routes = await self._routes(conn, request)
+            if not routes:
+                return False
+            lang = self._settings.community.group_language
+            for card in await self._cards(conn, request, routes[:1]):
+                old = await store.card(conn, request.id, card.chat_id)
+                await enqueue(conn, card)
+                if old is not None:
+                    retired = render.retired_copy(lang, request, card.chat_id, old.message_id)
+                    await enqueue(conn, retired)
+        return True
+
     async def waiting_since(self, kind: str, status: Status, before: datetime) -> list[int]:
         """Requests of a kind in `status` unchanged since `before`: those a deadline passed."""
         async with self._db.read() as conn:

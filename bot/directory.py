@@ -28,6 +28,7 @@ WORKER = "worker"
 VOLUNTEER = "volunteer"
 CONFIG = "config"  # the source of what the config file's sync wrote
 ADMIN_CHAT = "admin"
+ECHO_CHAT = "echo"  # the echo wall
 WALL_CHAT = "wall"  # the wish wall
 REPAIR = "repair"  # the kind of the config file's [[categories]]
 WISH = "wish"  # the kind of its [wishes] kinds
@@ -84,6 +85,7 @@ class Directory:
     admin_chat_id: int | None = None
     volunteers: frozenset[int] = frozenset()
     wall_chat_id: int | None = None
+    echo_chat_id: int | None = None
 
     def grid(self, key: str) -> Grid | None:
         return next((g for g in self.grids if g.id == key), None)
@@ -192,6 +194,7 @@ async def load(conn: aiosqlite.Connection) -> Directory:
         admin_chat_id=chats.get(ADMIN_CHAT),
         volunteers=frozenset(x["user_id"] for x in roles if x["role"] == VOLUNTEER),
         wall_chat_id=chats.get(WALL_CHAT),
+        echo_chat_id=chats.get(ECHO_CHAT),
     )
 
 
@@ -258,6 +261,7 @@ def config_snapshot(settings: Settings) -> dict[str, Any]:
             str(v.id): {"name": v.name, "affiliation": v.affiliation} for v in settings.volunteers
         },
         "wall_chat_id": settings.wishes.wall_chat_id,
+        "echo_chat_id": settings.echo_wall_chat_id,
     }
 
 
@@ -271,6 +275,7 @@ EMPTY: dict[str, Any] = {
     "wish_kinds": {},
     "volunteers": {},
     "wall_chat_id": None,
+    "echo_chat_id": None,
 }
 
 
@@ -353,6 +358,9 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
     if before["wall_chat_id"] != wanted["wall_chat_id"]:
         await store.put_chat(conn, WALL_CHAT, wanted["wall_chat_id"], None)
         await change(f"wish wall set to {wanted['wall_chat_id']}")
+    if before["echo_chat_id"] != wanted["echo_chat_id"]:
+        await store.put_chat(conn, ECHO_CHAT, wanted["echo_chat_id"], None)
+        await change(f"echo wall set to {wanted['echo_chat_id']}")
     for refusal in report.refused:
         log.warning("directory: %s", describe_refusal(refusal))
         await store.log_change(conn, f"refused: {describe_refusal(refusal)}", None, CONFIG)

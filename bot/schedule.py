@@ -20,6 +20,7 @@ from bot.directory import DirectoryBook
 from bot.domain import Action, Status
 from bot.i18n import t
 from bot.kinds import policy_of
+from bot.limits import clip, mask_phones
 from bot.messages import Outgoing, enqueue
 from bot.quiet import quiet_until
 from bot.settings import Settings
@@ -42,6 +43,9 @@ RESOLVE_SOON = "resolve_soon"  # the holder is warned before the deadline
 RESOLVE_LATE = "resolve_late"  # the holder is reminded after it
 RESOLVE_ESCALATED = "resolve_escalated"  # to the admin chat; the resident is told
 RATE_REMINDER = "rate_reminder"  # the resident is asked once more to rate
+WALL_AGAIN = "wall_again"  # a wish nobody took, posted again at the bottom of the wall
+WEEKLY = "#weekly"  # the week's posts, kept with the digests
+ECHO_NOTE_MAX = 120
 
 
 def _resolved_at(request: Request) -> datetime:
@@ -56,10 +60,12 @@ class Tick:
     steps: int = 0
     closed: int = 0
     digests: int = 0
+    weekly: int = 0  # echo wall and admin posts
+    reposted: int = 0  # wishes brought back to the top of the wall
 
     @property
     def anything(self) -> bool:
-        return bool(self.steps or self.closed or self.digests)
+        return bool(self.steps or self.closed or self.digests or self.weekly or self.reposted)
 
 
 class Reminders:
@@ -77,6 +83,8 @@ class Reminders:
         done.steps = await self._deadlines(now)
         done.closed = await self._close_unrated(now) + await self._close_unconfirmed(now)
         done.digests = await self._digests(now)
+        done.reposted = await self._wall_again(now)
+        done.weekly = await self._weekly(now)
         if done.anything:
             log.info("schedule: %s", done)
         return done
@@ -227,6 +235,109 @@ class Reminders:
             outcome = await self._requests.apply(BOT, request_id, Action.CLOSE, system=True)
             closed += outcome.ok
         return closed
+
+    # --- the wish wall and the week -------------------------------------------------------
+
+    async def _wall_again(self, now: datetime) -> int:
+        """Once a day, from the digest time, a wish nobody has taken for a day is posted again
+        at the bottom of the wall."""
+        if self._due_today(now, self._settings.schedule.digest_time) is None:
+            return 0
+        tz = self._settings.community.tz
+        today = datetime.combine(now.astimezone(tz).date(), time(), tzinfo=tz)
+        reposted = 0
+        for request_id in await self._requests.waiting_since(
+            "wish", Status.PUBLISHED, now - timedelta(days=1)
+        ):
+            async with self._db.transaction() as conn:
+                fresh = await schedule.mark(conn, request_id, WALL_AGAIN, today)
+            if fresh and await self._requests.repost(request_id):
+                reposted += 1
+        return reposted
+
+    async def _weekly(self, now: datetime) -> int:
+        """The echo wall post and the admins' list of unclaimed wishes, once a week."""
+        sched = self._settings.schedule
+        at = self._due_today(now, sched.weekly_time)
+        if at is None or at.isoweekday() != sched.weekly_day:
+            return 0
+        week_start = at - timedelta(days=7)
+        directory = self._book.current
+        posted = 0
+        async with self._db.transaction() as conn:
+            if not await schedule.mark_digest(conn, WEEKLY, at.date().isoformat()):
+                return 0
+            if at + DIGEST_GRACE < now.astimezone(at.tzinfo):
+                log.warning("the weekly posts of %s were skipped: the bot was away", at)
+                return 0
+            if directory.echo_chat_id is not None:
+                for page in await self._echo(conn, week_start, at):
+                    await enqueue(conn, Outgoing(directory.echo_chat_id, page))
+                posted += 1
+            unclaimed = await store.in_status(conn, Status.PUBLISHED)
+            if unclaimed and directory.admin_chat_id is not None:
+                for page in self._unclaimed(unclaimed):
+                    await enqueue(conn, Outgoing(directory.admin_chat_id, page))
+                posted += 1
+        return posted
+
+    def _due_today(self, now: datetime, at_time: str) -> datetime | None:
+        """Today's moment at `at_time` (local), if it has come."""
+        tz = self._settings.community.tz
+        local = now.astimezone(tz)
+        at = datetime.combine(local.date(), time.fromisoformat(at_time), tzinfo=tz)
+        return at if local >= at else None
+
+    async def _echo(
+        self, conn: aiosqlite.Connection, since: datetime, until: datetime
+    ) -> list[str]:
+        """The echo wall's week: what was resolved and fulfilled (category, building, what
+        was done, rating; no names, no phones), and the totals."""
+        settings = self._settings
+        lang = settings.community.group_language
+        directory = self._book.current
+        finished = await store.finished_between(conn, ("resolve", "fulfil"), since, until)
+        lines = []
+        for request, event in finished:
+            lines.append(
+                t(
+                    lang,
+                    "echo.item",
+                    number=render.number(request),
+                    category=render.category_name(directory, lang, request.kind, request.category),
+                    building=request.building,
+                    what=clip(mask_phones(event.note or ""), ECHO_NOTE_MAX),
+                    stars="⭐" * (request.rating or 0),
+                )
+            )
+        filed = await store.count_events(conn, "filed", since, until)
+        head = t(
+            lang,
+            "echo.head",
+            since=render.when(settings, lang, since),
+            until=render.when(settings, lang, until),
+            filed=filed,
+            n=len(finished),
+        )
+        if not lines:
+            lines = [t(lang, "echo.quiet_week")]
+        return render.paginate(head + "\n", lines)
+
+    def _unclaimed(self, wishes: list[Request]) -> list[str]:
+        settings = self._settings
+        lang = settings.community.group_language
+        directory = self._book.current
+        lines = [
+            t(
+                lang,
+                "wish.unclaimed_item",
+                number=render.number(r),
+                category=render.category_name(directory, lang, r.kind, r.category),
+                since=render.when(settings, lang, r.updated_at or r.created_at),
+            )
+            for r in wishes
+        ]
+        return render.paginate(t(lang, "wish.unclaimed_head", n=len(wishes)) + "\n", lines)
 
     # --- the daily digest -------------------------------------------------------------------
 

@@ -114,8 +114,12 @@ class ScheduleSettings(Section):
     # outbox until the end. Staff chats are not held. Equal times: no quiet hours.
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
+    # Once a week (1 Monday … 7 Sunday) at this time: the echo wall post, and the admins' list
+    # of wishes nobody has claimed.
+    weekly_day: int = Field(default=7, ge=1, le=7)
+    weekly_time: str = "18:00"
 
-    _times = field_validator("digest_time", "quiet_start", "quiet_end")(_clock_time)
+    _times = field_validator("digest_time", "quiet_start", "quiet_end", "weekly_time")(_clock_time)
 
     @property
     def quiet(self) -> tuple[time, time]:
@@ -216,6 +220,9 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     admins: list[int] = Field(default_factory=list)
     admin_chat_id: int | None = None
+    # The echo wall (回音壁): a group or channel where the week's resolved requests and
+    # fulfilled wishes are posted, with no personal data.
+    echo_wall_chat_id: int | None = None
     grids: list[Grid] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     wishes: WishSettings = WishSettings()

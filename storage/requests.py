@@ -191,6 +191,36 @@ async def in_status(conn: aiosqlite.Connection, status: str) -> list[Request]:
         return [_request(row) for row in await cur.fetchall()]
 
 
+async def finished_between(
+    conn: aiosqlite.Connection, actions: Sequence[str], since: datetime, until: datetime
+) -> list[tuple[Request, Event]]:
+    """Requests with an event of one of `actions` in [since, until), with that event, in order."""
+    marks = ",".join("?" * len(actions))
+    async with conn.execute(
+        f"SELECT e.*, r.id AS rid FROM events e JOIN requests r ON r.id = e.request_id "
+        f"WHERE e.action IN ({marks}) AND e.at >= ? AND e.at < ? ORDER BY e.id",
+        (*actions, iso(since), iso(until)),
+    ) as cur:
+        rows = await cur.fetchall()
+    found = []
+    for row in rows:
+        request = await get(conn, row["rid"])
+        if request is not None:
+            found.append((request, _event(row)))
+    return found
+
+
+async def count_events(
+    conn: aiosqlite.Connection, action: str, since: datetime, until: datetime
+) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM events WHERE action = ? AND at >= ? AND at < ?",
+        (action, iso(since), iso(until)),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def unchanged_since(
     conn: aiosqlite.Connection, kind: str, status: str, before: datetime
 ) -> list[int]:
@@ -307,20 +337,21 @@ async def events(conn: aiosqlite.Connection, request_id: int) -> list[Event]:
         "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
     ) as cur:
         rows = await cur.fetchall()
-    return [
-        Event(
-            request_id=row["request_id"],
-            at=parse_iso(row["at"]),
-            actor_id=row["actor_id"],
-            actor_name=row["actor_name"],
-            action=row["action"],
-            from_status=row["from_status"],
-            to_status=row["to_status"],
-            note=row["note"],
-            photo=row["photo"],
-        )
-        for row in rows
-    ]
+    return [_event(row) for row in rows]
+
+
+def _event(row: aiosqlite.Row) -> Event:
+    return Event(
+        request_id=row["request_id"],
+        at=parse_iso(row["at"]),
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        action=row["action"],
+        from_status=row["from_status"],
+        to_status=row["to_status"],
+        note=row["note"],
+        photo=row["photo"],
+    )
 
 
 async def save_card(conn: aiosqlite.Connection, card: Card) -> None:

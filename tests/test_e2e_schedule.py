@@ -212,3 +212,96 @@ def test_quiet_hours_over_midnight_and_within_a_day(tmp_path: Path) -> None:
     )
     assert quiet_until(off, at) is None
     assert quiet_until(night, at.astimezone(UTC)) == datetime(2026, 11, 25, 7, tzinfo=SHANGHAI)
+
+
+ECHO, WALL, HU = -100444, -100333, 7001
+
+
+@pytest.fixture
+def walls(tmp_path: Path, server: FakeBotApi, moved: ManualClock) -> Settings:
+    return community(
+        tmp_path / "bot.sqlite3",
+        server.base_url,
+        echo_wall_chat_id=ECHO,
+        wishes={"wall_chat_id": WALL},
+        volunteers=[{"id": HU, "name": "Hu", "affiliation": "student"}],
+    )
+
+
+async def test_the_echo_wall_posts_the_week_without_personal_data(
+    server: FakeBotApi, walls: Settings, moved: ManualClock
+) -> None:
+    bot = RunningBot(walls)
+    await bot.start()
+    try:
+        alice, bob = server.user(ALICE, "Alice Zhang"), server.user(1002, "Bob")
+        a1 = server.user(WORKER_A1, "Wang A1")
+        await register(server, alice, "1", "2-301", phone="13800000001")
+        await register(server, bob, "2", "5-505")
+        await say_and_wait(server, a1, "/start", "You are a grid worker")
+        await file_report(server, alice, "Plumbing", "1", "Kitchen tap leaks all night")
+        await file_report(server, bob, "Lights", "2", "Hall lamp flickers")
+        card = await server.wait_for_message(GROUP_A, "R-0001")
+        a1.press(card, "认领")
+        details = await server.wait_for_message(WORKER_A1, "Kitchen tap leaks")
+        ask = await press_and_wait(server, a1, details, "Resolved", "What was done")
+        ask = await say_and_wait(
+            server, a1, "New washer fitted; call 13912345678 if it drips", "photo"
+        )
+        await press_and_wait(server, a1, ask, "Skip", "marked resolved")
+        rate = await server.wait_for_message(ALICE, "was resolved by")
+        await press_and_wait(server, alice, rate, "⭐⭐⭐⭐⭐", "Thank")
+        reminders = bot.services.reminders
+        moved.set(datetime(2026, 11, 29, 17, 59, tzinfo=SHANGHAI))  # Sunday
+        assert (await reminders.tick()).weekly == 0
+        moved.set(datetime(2026, 11, 29, 18, 0, tzinfo=SHANGHAI))
+        assert (await reminders.tick()).weekly == 1
+        echo = await server.wait_for_message(ECHO, "回音壁")
+        text = echo.plain
+        assert "本周受理 2 件,办结 1 件" in text
+        assert "水管 · 1:New washer fitted; call *** if it drips ⭐⭐⭐⭐⭐" in text
+        for private in ("Alice", "2-301", "13800000001", "13912345678", "Wang", "R-0001"):
+            assert private not in text
+        assert (await reminders.tick()).weekly == 0
+    finally:
+        await bot.stop()
+
+
+async def test_an_unclaimed_wish_comes_back_once_a_day_and_the_admins_get_the_week(
+    server: FakeBotApi, walls: Settings, moved: ManualClock
+) -> None:
+    bot = RunningBot(walls)
+    await bot.start()
+    try:
+        alice = server.user(ALICE, "Alice")
+        admin, hu = server.user(900, "Admin"), server.user(HU, "Hu")
+        await register(server, alice, "1", "2-301")
+        ask = await say_and_wait(server, alice, "/wish", "What kind of wish")
+        ask = await press_and_wait(server, alice, ask, "Errand", "Write your wish")
+        ask = await say_and_wait(server, alice, "Post a parcel for me", "photo")
+        ask = await press_and_wait(server, alice, ask, "Skip", "Please check your wish")
+        await press_and_wait(server, alice, ask, "Confirm", "saved as")
+        curated = await server.wait_for_message(ADMIN_CHAT, "W-0001")
+        admin.press(curated, "发布")
+        first = await server.wait_for_message(WALL, "W-0001")
+        reminders = bot.services.reminders
+
+        moved.set(datetime(2026, 11, 24, 8, 0, tzinfo=SHANGHAI))
+        assert (await reminders.tick()).reposted == 0  # on the wall for an hour only
+        moved.set(datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI))
+        assert (await reminders.tick()).reposted == 1
+        again = await server.wait_for_message(WALL, "W-0001", after=first.message_id)
+        assert [b.text for b in again.buttons] == ["🙋 认领"]
+        pointer = await server.wait_for_edit(WALL, first.message_id, "已在下方重新发出")
+        assert pointer.buttons == []
+        moved.set(datetime(2026, 11, 25, 20, 0, tzinfo=SHANGHAI))
+        assert (await reminders.tick()).reposted == 0  # once a day
+        moved.set(datetime(2026, 11, 29, 18, 0, tzinfo=SHANGHAI))
+        await reminders.tick()
+        week = await server.wait_for_message(ADMIN_CHAT, "还没有人认领的微心愿")
+        assert "W-0001" in week.plain
+        newest = [m for m in server.messages(WALL) if m.buttons][-1]
+        answer = await server.wait_for_answer(hu.press(newest, "认领"))
+        assert str(answer["text"]).startswith("You claimed W-0001")
+    finally:
+        await bot.stop()
