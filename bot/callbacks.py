@@ -21,6 +21,8 @@ class Verb(StrEnum):
     RESOLVE = "done"
     HAND_BACK = "back"
     NOTE = "note"
+    ASK = "ask"  # the holder asks the resident a question
+    ANSWER = "ans"  # the resident answers it
     # resident's buttons on a request
     RATE = "rate"  # arg: request id, arg2: stars 1..5
     NOT_FIXED = "nfix"

@@ -368,6 +368,10 @@ class Requests:
             )
         elif rule.resolve_clock == "clear":
             fields["resolve_due_at"] = None
+        if rule.resolve_clock == "pause":
+            await store.pause_clock(conn, request.id, clock.now())
+        elif rule.resolve_clock == "resume":
+            await store.resume_clock(conn, request.id, clock.now())
         if rule.rating:
             fields["rating"] = stars
         target = rule.target

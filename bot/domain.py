@@ -40,6 +40,8 @@ class Action(StrEnum):
     CONFIRM = "confirm"  # the resident confirms the fulfilment
     CLOSE = "close"  # an admin, or the bot when the resident does not answer, closes it
     CLOSE_UNRATED = "close_unrated"  # resolved, never rated: the bot closes it after a while
+    ASK = "ask"  # the holder asks the resident something: the resolve clock stops
+    ANSWER = "answer"  # the resident answers: the clock goes on
 
 
 class TransitionRefused(Exception):

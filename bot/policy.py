@@ -46,7 +46,8 @@ class Notice:
 
     to: To
     key: str
-    buttons: str | None = None  # "rating" (1-5 stars, not fixed) or "confirm" (a wish)
+    # "rating" (1-5 stars, not fixed), "confirm" (a wish) or "answer" (a holder's question)
+    buttons: str | None = None
     photo: bool = False  # with the action's photo
     only_with_note: bool = False  # sent only when the action came with a note
     # Not to a person whose private chat shows the card (the card told them already).
@@ -64,7 +65,9 @@ class Rule:
     refused_who: str  # text key: the actor may not
     refused_status: str  # text key: the status does not allow it
     assign: Literal["actor", "clear", "keep"] = "keep"
-    resolve_clock: Literal["start", "clear", "keep"] = "keep"
+    # The resolve deadline: started (at claim), cleared, paused (moved on by the time paused
+    # when it resumes) or kept.
+    resolve_clock: Literal["start", "clear", "pause", "resume", "keep"] = "keep"
     rating: bool = False  # the action carries 1-5 stars
     details: bool = False  # the actor gets the request's details (and contact) privately
     # Cards go out along the request's route (as it is after the change) to every chat that

@@ -118,7 +118,11 @@ def worker_buttons(lang: str, request: Request) -> Keyboard:
         second.append(Button(t(lang, "worker.add_note"), Callback(Verb.NOTE, request.id)))
     if policy.allows(request.status, policy.release):
         second.append(Button(t(lang, texts.release_button), Callback(Verb.HAND_BACK, request.id)))
-    return [*rows, second] if second else rows
+    if second:
+        rows.append(second)
+    if policy.allows(request.status, Action.ASK):
+        rows.append([Button(t(lang, "worker.ask"), Callback(Verb.ASK, request.id))])
+    return rows
 
 
 # A card's buttons: the action, its callback verb and its label.
@@ -148,6 +152,8 @@ def card_buttons(lang: str, request: Request, via: str) -> Keyboard:
 def notice_buttons(lang: str, request_id: int, which: str | None) -> Keyboard:
     if which == "rating":
         return rating_buttons(lang, request_id)
+    if which == "answer":
+        return [[Button(t(lang, "question.answer_button"), Callback(Verb.ANSWER, request_id))]]
     if which == "confirm":
         return [
             [Button(t(lang, "wish.confirm_button"), Callback(Verb.CONFIRM_WISH, request_id))],

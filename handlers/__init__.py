@@ -199,7 +199,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         **dict.fromkeys(every("menu.my"), repair.my_requests),
         **dict.fromkeys(every("menu.wish"), wish.wish),
     }
-    flows = [registration.REGISTRATION, repair.REPORT, worker.RESOLVE, worker.NOTE]
+    flows = [registration.REGISTRATION, repair.REPORT, repair.ANSWER]
+    flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
     router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [

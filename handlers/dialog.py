@@ -19,10 +19,23 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.callbacks import WIZARD_VERBS
+from bot.callbacks import WIZARD_VERBS, Callback
 from bot.context import BotContext
+from bot.domain import Action
 from bot.i18n import t
-from handlers.common import Flow, answer, drop_buttons, in_private, lang_of, main_menu, say
+from bot.limits import visible, visible_length
+from handlers.common import (
+    Flow,
+    actor_of,
+    answer,
+    drop_buttons,
+    explain,
+    explain_ok,
+    in_private,
+    lang_of,
+    main_menu,
+    say,
+)
 from storage.dialogs import Dialog
 
 MenuAction = Callable[[Update, BotContext], Awaitable[None]]
@@ -150,3 +163,41 @@ def router(context: BotContext) -> DialogRouter:
     if not isinstance(found, DialogRouter):
         raise RuntimeError("the dialog router is registered by handlers.build_handlers")
     return found
+
+
+async def act_with_text(
+    update: Update,
+    context: BotContext,
+    dialog: Dialog,
+    action: Action,
+    done: str,
+    bad: str,
+    most: int,
+) -> None:
+    """The typed answer a wizard asked for becomes the action's note; a bad one is asked
+    again. Whatever was half-filled before is asked again after."""
+    message = update.effective_message
+    actor = actor_of(update)
+    assert message is not None and actor is not None
+    lang = lang_of(context)
+    text = visible(message.text)
+    if not text or visible_length(text) > most:
+        await say(context, actor.user_id, t(lang, bad, max=most))
+        return
+    outcome = await context.services.requests.apply(
+        actor, dialog.data["request_id"], action, note=text, ends_wizard=True
+    )
+    if not outcome.ok:  # it moved on meanwhile: nothing left to ask
+        await context.services.people.close_dialog(actor.user_id)
+        await say(context, actor.user_id, explain(lang, outcome))
+    else:
+        context.services.kick()
+        await say(context, actor.user_id, explain_ok(lang, outcome, done))
+    await router(context).resume(context, actor.user_id)
+
+
+async def no_buttons(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
+    """A wizard that shows no buttons: any press of one is stale."""
+    query = update.callback_query
+    assert query is not None
+    await answer(query, t(lang_of(context), "error.stale_button"))

@@ -28,11 +28,12 @@ from handlers.common import (
     main_menu,
     say,
 )
-from handlers.dialog import router
+from handlers.dialog import act_with_text, no_buttons, router
 from handlers.registration import begin, building_buttons, chosen_building
 from storage.dialogs import Dialog
 
 FLOW = "report"
+ANSWER_FLOW = "answer"  # the resident's answer to the worker's question
 KIND = "repair"
 
 
@@ -364,6 +365,17 @@ async def on_request_button(update: Update, context: BotContext) -> None:
         text, buttons = render.my_requests(context.directory, lang, actor.user_id, mine, data.arg)
         await _show_page(update, context, text, buttons)
         return
+    if data.verb is Verb.ANSWER:
+        outcome = await requests.check(actor, data.arg, Action.ANSWER)
+        if not outcome.ok:
+            await answer(query, explain(lang, outcome), alert=True)
+            return
+        await answer(query)
+        dialog = await router(context).open(
+            context, actor.user_id, ANSWER_FLOW, "text", {"request_id": data.arg}
+        )
+        await answer_prompt(context, dialog)
+        return
     if data.verb is Verb.CANCEL_REQUEST:
         yours = await requests.get(data.arg)
         await answer(query)
@@ -407,6 +419,7 @@ def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         Verb.CANCEL_REQUEST_SURE,
         Verb.RATE,
         Verb.NOT_FIXED,
+        Verb.ANSWER,
     )
     return [
         CommandHandler("report", report, filters=private),
@@ -415,4 +428,25 @@ def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     ]
 
 
+async def answer_prompt(context: BotContext, dialog: Dialog) -> None:
+    request = await context.services.requests.get(dialog.data["request_id"])
+    number = render.number(request) if request else "?"
+    text = t(lang_of(context), "question.ask_answer", number=number, max=DESCRIPTION_MAX)
+    await say(context, dialog.user_id, text)
+
+
+async def answer_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """The resident's answer goes to the worker; the resolve clock goes on."""
+    await act_with_text(
+        update,
+        context,
+        dialog,
+        Action.ANSWER,
+        "question.answered",
+        "question.bad",
+        DESCRIPTION_MAX,
+    )
+
+
 REPORT = Flow(FLOW, prompt, on_input, on_button)
+ANSWER = Flow(ANSWER_FLOW, answer_prompt, answer_input, no_buttons, interrupts=True)

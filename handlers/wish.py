@@ -30,7 +30,7 @@ from handlers.common import (
     main_menu,
     say,
 )
-from handlers.dialog import router
+from handlers.dialog import act_with_text, no_buttons, router
 from handlers.registration import begin
 from storage.dialogs import Dialog
 
@@ -223,38 +223,7 @@ async def curate_prompt(context: BotContext, dialog: Dialog) -> None:
 async def curate_input(update: Update, context: BotContext, dialog: Dialog) -> None:
     action = Action(dialog.step)
     done = "wish.rejected_done" if action is Action.REJECT else "wish.text_done"
-    await _with_text(update, context, dialog, action, done, "wish.curate_bad")
-
-
-async def _with_text(
-    update: Update, context: BotContext, dialog: Dialog, action: Action, done: str, bad: str
-) -> None:
-    """The typed answer a wizard asked for becomes the action's note; a bad one is asked
-    again. Whatever was half-filled before is asked again after."""
-    message = update.effective_message
-    actor = actor_of(update)
-    assert message is not None and actor is not None
-    lang = lang_of(context)
-    text = visible(message.text)
-    if not text or visible_length(text) > WISH_TEXT_MAX:
-        await say(context, actor.user_id, t(lang, bad, max=WISH_TEXT_MAX))
-        return
-    outcome = await context.services.requests.apply(
-        actor, dialog.data["request_id"], action, note=text, ends_wizard=True
-    )
-    if not outcome.ok:  # it moved on meanwhile: nothing left to ask
-        await context.services.people.close_dialog(actor.user_id)
-        await say(context, actor.user_id, explain(lang, outcome))
-    else:
-        context.services.kick()
-        await say(context, actor.user_id, explain_ok(lang, outcome, done))
-    await router(context).resume(context, actor.user_id)
-
-
-async def no_buttons(update: Update, context: BotContext, dialog: Dialog, data: Callback) -> None:
-    query = update.callback_query
-    assert query is not None
-    await answer(query, t(lang_of(context), "error.stale_button"))
+    await act_with_text(update, context, dialog, action, done, "wish.curate_bad", WISH_TEXT_MAX)
 
 
 # --- the resident's confirmation --------------------------------------------------------
@@ -297,8 +266,14 @@ async def thanks_prompt(context: BotContext, dialog: Dialog) -> None:
 
 
 async def thanks_input(update: Update, context: BotContext, dialog: Dialog) -> None:
-    await _with_text(
-        update, context, dialog, Action.CONFIRM, "wish.thanks_sent", "wish.ask_thanks"
+    await act_with_text(
+        update,
+        context,
+        dialog,
+        Action.CONFIRM,
+        "wish.thanks_sent",
+        "wish.ask_thanks",
+        WISH_TEXT_MAX,
     )
 
 

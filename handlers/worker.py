@@ -30,11 +30,12 @@ from handlers.common import (
     lang_of,
     say,
 )
-from handlers.dialog import router
+from handlers.dialog import act_with_text, no_buttons, router
 from storage.dialogs import Dialog
 
 RESOLVE_FLOW = "resolve"
 NOTE_FLOW = "note"
+ASK_FLOW = "ask"  # a question to the resident
 
 
 class Step(StrEnum):
@@ -91,13 +92,19 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
         await say(context, actor.user_id, explain_ok(lang, outcome, policy.texts.released))
         return
     # Resolve and note both ask for text first; the check now saves a pointless question.
-    action = policy.finish if data.verb is Verb.RESOLVE else Action.NOTE
+    action = {Verb.RESOLVE: policy.finish, Verb.ASK: Action.ASK}.get(data.verb, Action.NOTE)
     outcome = await requests.check(actor, data.arg, action)
     if not outcome.ok:
         await answer(query, explain(lang, outcome), alert=True)
         return
     await answer(query)
     # A worker's button always acts: a wizard open meanwhile is set aside and asked again after.
+    if data.verb is Verb.ASK:
+        dialog = await router(context).open(
+            context, actor.user_id, ASK_FLOW, Step.NOTE, {"request_id": data.arg}
+        )
+        await ask_prompt(context, dialog)
+        return
     flow = RESOLVE_FLOW if data.verb is Verb.RESOLVE else NOTE_FLOW
     dialog = await router(context).open(
         context, actor.user_id, flow, Step.NOTE, {"request_id": data.arg}
@@ -227,7 +234,22 @@ async def on_queue_button(update: Update, context: BotContext) -> None:
         await say(context, actor.user_id, text, buttons)
 
 
+async def ask_prompt(context: BotContext, dialog: Dialog) -> None:
+    request = await context.services.requests.get(dialog.data["request_id"])
+    number = render.number(request) if request else "?"
+    text = t(lang_of(context), "question.ask", number=number, max=NOTE_MAX)
+    await say(context, dialog.user_id, text)
+
+
+async def ask_input(update: Update, context: BotContext, dialog: Dialog) -> None:
+    """The question goes to the resident through the bot; the resolve clock stops."""
+    await act_with_text(
+        update, context, dialog, Action.ASK, "question.sent", "question.bad", NOTE_MAX
+    )
+
+
 RESOLVE = Flow(RESOLVE_FLOW, prompt, on_input, on_button, interrupts=True)
+ASK = Flow(ASK_FLOW, ask_prompt, ask_input, no_buttons, interrupts=True)
 NOTE = Flow(NOTE_FLOW, prompt, on_input, on_button, interrupts=True)
 
 
@@ -240,6 +262,6 @@ def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         ),
         CallbackQueryHandler(
             on_worker_button,
-            pattern=callbacks.pattern_for(Verb.RESOLVE, Verb.NOTE, Verb.HAND_BACK),
+            pattern=callbacks.pattern_for(Verb.RESOLVE, Verb.NOTE, Verb.HAND_BACK, Verb.ASK),
         ),
     ]

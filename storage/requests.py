@@ -178,7 +178,7 @@ async def due_before(
     marks = ",".join("?" * len(statuses))
     async with conn.execute(
         f"SELECT * FROM requests WHERE status IN ({marks}) AND {column} IS NOT NULL "
-        f"AND {column} <= ? ORDER BY id",
+        f"AND {column} <= ? AND paused_at IS NULL ORDER BY id",
         (*statuses, iso(moment)),
     ) as cur:
         return [_request(row) for row in await cur.fetchall()]
@@ -230,6 +230,31 @@ async def unchanged_since(
         (kind, status, iso(before)),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]
+
+
+async def pause_clock(conn: aiosqlite.Connection, request_id: int, now: datetime) -> None:
+    """Stop the resolve clock (if it runs)."""
+    await conn.execute(
+        "UPDATE requests SET paused_at = ?, updated_at = ? WHERE id = ? AND paused_at IS NULL",
+        (iso(now), iso(now), request_id),
+    )
+
+
+async def resume_clock(conn: aiosqlite.Connection, request_id: int, now: datetime) -> None:
+    """Start the clock again: the resolve deadline moves on by the time it stood still."""
+    async with conn.execute(
+        "SELECT paused_at, resolve_due_at FROM requests WHERE id = ?", (request_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None or row["paused_at"] is None:
+        return
+    due = row["resolve_due_at"]
+    if due is not None:
+        due = iso(parse_iso(due) + (now - parse_iso(row["paused_at"])))
+    await conn.execute(
+        "UPDATE requests SET paused_at = NULL, resolve_due_at = ?, updated_at = ? WHERE id = ?",
+        (due, iso(now), request_id),
+    )
 
 
 async def set_public_text(conn: aiosqlite.Connection, request_id: int, text: str | None) -> None:

@@ -24,6 +24,8 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.CLAIMED, A.HAND_BACK): S.OPEN,
     (S.CLAIMED, A.RESOLVE): S.RESOLVED,
     (S.CLAIMED, A.NOTE): S.CLAIMED,  # a note changes no status
+    (S.CLAIMED, A.ASK): S.CLAIMED,  # nor does a question to the resident (it stops the clock)
+    (S.CLAIMED, A.ANSWER): S.CLAIMED,
     (S.CLAIMED, A.CANCEL): S.CANCELLED,
     (S.RESOLVED, A.RATE): S.CLOSED,
     (S.RESOLVED, A.NOT_FIXED): S.REOPENED,
@@ -49,7 +51,14 @@ def test_repair_transitions(status: Status, action: Action) -> None:
 
 def test_actions_a_status_allows() -> None:
     assert set(REPAIR.actions("open")) == {A.CLAIM, A.CANCEL}
-    assert set(REPAIR.actions("claimed")) == {A.HAND_BACK, A.RESOLVE, A.NOTE, A.CANCEL}
+    assert set(REPAIR.actions("claimed")) == {
+        A.HAND_BACK,
+        A.RESOLVE,
+        A.NOTE,
+        A.ASK,
+        A.ANSWER,
+        A.CANCEL,
+    }
     assert set(REPAIR.actions("resolved")) == {A.RATE, A.NOT_FIXED, A.CLOSE_UNRATED}
     assert REPAIR.actions("closed") == []
 

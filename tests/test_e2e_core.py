@@ -80,7 +80,12 @@ async def test_report_claim_resolve_rate(server: FakeBotApi, bot: RunningBot) ->
     # The winner gets the full details in private; the loser gets nothing.
     details = await server.wait_for_message(winner.id, "R-0001")
     assert "2-301" in details.plain and "+8613800000001" in details.plain
-    assert [b.text for b in details.buttons] == ["✅ Resolved", "📝 Add note", "↩️ Hand back"]
+    assert [b.text for b in details.buttons] == [
+        "✅ Resolved",
+        "📝 Add note",
+        "↩️ Hand back",
+        "❓ Ask the resident",
+    ]
     assert not any("R-0001" in (m.text or "") for m in server.messages(loser.id))
     notice = await server.wait_for_message(ALICE, "was claimed by")
     assert winner.first_name in notice.plain

@@ -305,3 +305,35 @@ async def test_an_unclaimed_wish_comes_back_once_a_day_and_the_admins_get_the_we
         assert str(answer["text"]).startswith("You claimed W-0001")
     finally:
         await bot.stop()
+
+
+async def test_a_question_to_the_resident_stops_the_resolve_clock_until_the_answer(
+    server: FakeBotApi, bot: RunningBot, moved: ManualClock
+) -> None:
+    alice, a1 = server.user(ALICE, "Alice"), server.user(WORKER_A1, "Wang A1")
+    await register(server, alice, "1", "2-301")
+    await say_and_wait(server, a1, "/start", "You are a grid worker")
+    await file_report(server, alice, "Plumbing", "1", "Water on the kitchen floor")
+    card = await server.wait_for_message(GROUP_A, "R-0001")
+    a1.press(card, "认领")  # resolve by START + 24 h
+    details = await server.wait_for_message(WORKER_A1, "Water on the kitchen floor")
+    moved.advance(hours=2)
+    await press_and_wait(server, a1, details, "Ask the resident", "What would you like to ask")
+    await say_and_wait(server, a1, "Under the sink or behind the wall?", "on its way")
+    asked = await server.wait_for_message(ALICE, "asks: Under the sink or behind the wall?")
+    assert "tg://user" not in (asked.text or "") and asked.button("Answer")
+
+    reminders = bot.services.reminders
+    moved.advance(hours=30)  # past the deadline, but the clock stands while she is asked
+    assert (await reminders.tick()).steps == 0
+    await press_and_wait(server, alice, asked, "Answer", "Type your answer")
+    await say_and_wait(server, alice, "Under the sink", "on its way to the worker")
+    await server.wait_for_message(WORKER_A1, "answers: Under the sink")
+    assert (await reminders.tick()).steps == 0  # the deadline moved on by 30 hours
+    moved.advance(hours=21, minutes=10)  # START + 53 h 10: 50 minutes before the new deadline
+    assert (await reminders.tick()).steps == 1
+    await server.wait_for_message(WORKER_A1, "is due by")
+    mine = await say_and_wait(server, alice, "/my", "R-0001")
+    timeline = await press_and_wait(server, alice, mine, "R-0001", "the resident answered")
+    assert "asked the resident: Under the sink or behind the wall?" in timeline.plain
+    assert "the resident answered: Under the sink" in timeline.plain

@@ -57,7 +57,12 @@ async def test_start_lists_open_claims_and_admin_role(server: FakeBotApi, bot: R
     assert "R-0001 · Lights · 1, resolve by" in hello.plain
     # 🔎 opens the request's history with the worker's buttons.
     history = await press_and_wait(server, worker, hello, "R-0001", "Status: being worked on")
-    assert [b.text for b in history.buttons] == ["✅ Resolved", "📝 Add note", "↩️ Hand back"]
+    assert [b.text for b in history.buttons] == [
+        "✅ Resolved",
+        "📝 Add note",
+        "↩️ Hand back",
+        "❓ Ask the resident",
+    ]
     await press_and_wait(server, worker, history, "Resolved", "What was done for R-0001")
 
     admin_hello = await say_and_wait(server, admin, "/start", "Hello Director Zhou")
