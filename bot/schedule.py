@@ -264,10 +264,11 @@ class Reminders:
         week_start = at - timedelta(days=7)
         directory = self._book.current
         posted = 0
+        late = now > at + DIGEST_GRACE
         async with self._db.transaction() as conn:
-            if not await schedule.mark_digest(conn, WEEKLY, at.date().isoformat()):
+            if not await schedule.mark_digest(conn, WEEKLY, at.date().isoformat(), late):
                 return 0
-            if at + DIGEST_GRACE < now.astimezone(at.tzinfo):
+            if late:
                 log.warning("the weekly posts of %s were skipped: the bot was away", at)
                 return 0
             if directory.echo_chat_id is not None:
@@ -342,16 +343,11 @@ class Reminders:
     # --- the daily digest -------------------------------------------------------------------
 
     async def _digests(self, now: datetime) -> int:
-        settings = self._settings
-        tz = settings.community.tz
-        local = now.astimezone(tz)
-        at = datetime.combine(
-            local.date(), time.fromisoformat(settings.schedule.digest_time), tzinfo=tz
-        )
-        if local < at:
+        at = self._due_today(now, self._settings.schedule.digest_time)
+        if at is None:
             return 0
-        late = local > at + DIGEST_GRACE
-        day = local.date().isoformat()
+        late = now > at + DIGEST_GRACE
+        day = at.date().isoformat()
         sent = 0
         for grid in self._book.current.active_grids:
             if grid.group_chat_id is None:

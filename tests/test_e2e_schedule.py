@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import Settings
 from storage import clock
-from storage.clock import Clock, ManualClock
+from storage.clock import ManualClock
 from tests.conftest import ADMIN_CHAT, GROUP_A, GROUP_B, WORKER_A1, RunningBot, community
 from tests.fakebot import FakeBotApi
 from tests.journeys import file_report, press_and_wait, register, say_and_wait
@@ -31,7 +31,7 @@ def moved() -> Iterator[ManualClock]:
     try:
         yield manual
     finally:
-        clock.use(previous if not isinstance(previous, ManualClock) else Clock())
+        clock.use(previous)
 
 
 @pytest.fixture
