@@ -16,6 +16,7 @@ from bot.context import BotContext, Services
 from bot.core import Requests
 from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
+from bot.gatherings import Gatherings
 from bot.i18n import t
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
@@ -35,7 +36,18 @@ SCHEDULE_JOB = "deadlines-follow-ups-digests"
 
 # The command menu, in this order; each description is the text command.<name>. Staff get
 # their queue first in their own chat's menu.
-COMMANDS = ("report", "wish", "my", "volunteer", "points", "profile", "language", "cancel", "help")
+COMMANDS = (
+    "report",
+    "wish",
+    "my",
+    "events",
+    "volunteer",
+    "points",
+    "profile",
+    "language",
+    "cancel",
+    "help",
+)
 STAFF_COMMANDS = ("queue", *COMMANDS)
 
 
@@ -107,6 +119,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
     me = application.bot
     requests = Requests(db, settings, directory, me.username)
+    gatherings = Gatherings(db, settings, directory)
     services = Services(
         settings=settings,
         db=db,
@@ -114,7 +127,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         people=People(db),
         requests=requests,
         volunteering=Volunteering(db, settings, directory),
-        reminders=Reminders(db, settings, directory, requests),
+        reminders=Reminders(db, settings, directory, requests, gatherings),
+        gatherings=gatherings,
         kick=kick,
     )
     application.bot_data["services"] = services

@@ -41,6 +41,11 @@ class Verb(StrEnum):
     VOLUNTEER_AS = "vaff"  # arg: index of the affiliation
     VOLUNTEER_YES = "vyes"  # arg: the applicant's user id
     VOLUNTEER_NO = "vno"
+    # community events (arg: the series' id; arg2: the day, 20261116)
+    EVENT_JOIN = "evj"
+    EVENT_LEAVE = "evl"
+    EVENT_MUTE = "evm"  # arg only
+    EVENT_UNMUTE = "evu"
     # a worker's /queue
     QUEUE_CLAIM = "qclaim"  # arg: request id
     QUEUE_PAGE = "qp"  # arg: page
@@ -76,7 +81,8 @@ WIZARD_VERBS = frozenset(
 )
 
 # Verbs that carry a second number.
-TWO_ARGS = frozenset({Verb.RATE, Verb.TIMELINE_PAGE}) | WIZARD_VERBS
+TWO_ARGS = frozenset({Verb.RATE, Verb.TIMELINE_PAGE, Verb.EVENT_JOIN, Verb.EVENT_LEAVE})
+TWO_ARGS |= WIZARD_VERBS
 
 PATTERN = re.compile(rf"^{VERSION}:")
 _GRAMMAR = re.compile(rf"{VERSION}:([a-z]+):([0-9]{{1,12}})(?::([0-9]{{1,12}}))?")

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core import Requests
 from bot.directory import Directory, DirectoryBook
+from bot.gatherings import Gatherings
 from bot.people import People
 from bot.schedule import Reminders
 from bot.settings import Settings
@@ -27,6 +28,7 @@ class Services:
     requests: Requests
     volunteering: Volunteering
     reminders: Reminders
+    gatherings: Gatherings
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
 

@@ -16,8 +16,10 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import PSEUDO_SENDERS
+from bot.events import Series
 from bot.settings import Settings
 from storage import directory as store
+from storage import events as events_store
 from storage import volunteers
 from storage.db import Database
 
@@ -86,6 +88,7 @@ class Directory:
     volunteers: frozenset[int] = frozenset()
     wall_chat_id: int | None = None
     echo_chat_id: int | None = None
+    events: tuple[Series, ...] = ()
 
     def grid(self, key: str) -> Grid | None:
         return next((g for g in self.grids if g.id == key), None)
@@ -195,6 +198,21 @@ async def load(conn: aiosqlite.Connection) -> Directory:
         volunteers=frozenset(x["user_id"] for x in roles if x["role"] == VOLUNTEER),
         wall_chat_id=chats.get(WALL_CHAT),
         echo_chat_id=chats.get(ECHO_CHAT),
+        events=tuple(
+            Series(
+                id=r["id"],
+                key=r["key"],
+                name_zh=r["name_zh"],
+                name_en=r["name_en"],
+                place=r["place"],
+                description=r["description"],
+                rule=r["rule"],
+                at_time=r["at_time"],
+                audience=r["audience"],
+                capacity=r["capacity"],
+            )
+            for r in await events_store.series(conn)
+        ),
     )
 
 
@@ -262,6 +280,7 @@ def config_snapshot(settings: Settings) -> dict[str, Any]:
         },
         "wall_chat_id": settings.wishes.wall_chat_id,
         "echo_chat_id": settings.echo_wall_chat_id,
+        "events": {e.id: e.model_dump(exclude={"id"}) for e in settings.events},
     }
 
 
@@ -276,6 +295,7 @@ EMPTY: dict[str, Any] = {
     "volunteers": {},
     "wall_chat_id": None,
     "echo_chat_id": None,
+    "events": {},
 }
 
 
@@ -358,6 +378,14 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
     if before["wall_chat_id"] != wanted["wall_chat_id"]:
         await store.put_chat(conn, WALL_CHAT, wanted["wall_chat_id"], None)
         await change(f"wish wall set to {wanted['wall_chat_id']}")
+    for key, fields in wanted["events"].items():
+        old = before["events"].get(key)
+        if old != fields:
+            await events_store.put(conn, key, fields, None)
+            await change(f"event {key} ({fields['name_en']}) {'changed' if old else 'added'}")
+    for key in before["events"].keys() - wanted["events"].keys():
+        await events_store.retire(conn, key, None)
+        await change(f"event {key} removed")
     if before["echo_chat_id"] != wanted["echo_chat_id"]:
         await store.put_chat(conn, ECHO_CHAT, wanted["echo_chat_id"], None)
         await change(f"echo wall set to {wanted['echo_chat_id']}")

@@ -18,6 +18,7 @@ from bot import render
 from bot.core import Actor, Requests
 from bot.directory import DirectoryBook
 from bot.domain import Action, Status
+from bot.gatherings import Gatherings
 from bot.i18n import t
 from bot.kinds import policy_of
 from bot.limits import clip, mask_phones
@@ -62,20 +63,34 @@ class Tick:
     digests: int = 0
     weekly: int = 0  # echo wall and admin posts
     reposted: int = 0  # wishes brought back to the top of the wall
+    events: int = 0  # event reminders
 
     @property
     def anything(self) -> bool:
-        return bool(self.steps or self.closed or self.digests or self.weekly or self.reposted)
+        return bool(
+            self.steps
+            or self.closed
+            or self.digests
+            or self.weekly
+            or self.reposted
+            or self.events
+        )
 
 
 class Reminders:
     def __init__(
-        self, db: Database, settings: Settings, book: DirectoryBook, requests: Requests
+        self,
+        db: Database,
+        settings: Settings,
+        book: DirectoryBook,
+        requests: Requests,
+        gatherings: Gatherings,
     ) -> None:
         self._db = db
         self._settings = settings
         self._book = book
         self._requests = requests
+        self._gatherings = gatherings
 
     async def tick(self) -> Tick:
         now = clock.now()
@@ -85,6 +100,7 @@ class Reminders:
         done.digests = await self._digests(now)
         done.reposted = await self._wall_again(now)
         done.weekly = await self._weekly(now)
+        done.events = await self._gatherings.remind()
         if done.anything:
             log.info("schedule: %s", done)
         return done

@@ -208,6 +208,50 @@ class WishSettings(Section):
         return value
 
 
+class Event(Section):
+    """A series of community events (the free haircut on the 16th)."""
+
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    name_zh: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(min_length=1, max_length=60)
+    place: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=500)
+    # "monthly:16" (a month without that day: its last day), "weekly:5" (1 Monday … 7 Sunday),
+    # "once:2026-12-01"
+    rule: str
+    time: str = "09:00"
+    # "all", "grid:<grid id>" or "building:<building>"
+    audience: str = "all"
+    # Places to sign up for; none: no sign-up, everyone welcome.
+    capacity: int | None = Field(default=None, ge=1, le=100000)
+
+    _time = field_validator("time")(_clock_time)
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        from bot.events import valid_rule
+
+        if not valid_rule(value):
+            raise ValueError("use monthly:<1-31>, weekly:<1-7> or once:<YYYY-MM-DD>")
+        return value
+
+
+class EventReminders(Section):
+    # Residents the event is for, and the grid groups, are reminded the evening before at this
+    # time ("" for no reminder then) and this many minutes before it starts (0 for none).
+    evening_before: str = "19:00"
+    minutes_before: int = Field(default=60, ge=0, le=24 * 60)
+    # A reminder the bot could not send on time (it was down) is sent when it is back within
+    # this many minutes (and before the event), otherwise skipped and logged.
+    grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+
+    @field_validator("evening_before")
+    @classmethod
+    def _time_or_nothing(cls, value: str) -> str:
+        return _clock_time(value) if value else value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -227,6 +271,8 @@ class Settings(BaseSettings):
     categories: list[Category] = Field(min_length=1)
     wishes: WishSettings = WishSettings()
     volunteers: list[Volunteer] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    event_reminders: EventReminders = EventReminders()
 
     @classmethod
     def settings_customise_sources(
@@ -246,6 +292,7 @@ class Settings(BaseSettings):
         _unique("categories", [c.id for c in self.categories])
         _unique("wishes.kinds", [k.id for k in self.wishes.kinds])
         _unique("volunteers", [str(v.id) for v in self.volunteers])
+        _unique("events", [e.id for e in self.events])
         _unique("grids[].buildings", [b for g in self.grids for b in g.buildings])
         for grid in self.grids:
             if grid.group_chat_id is None and not grid.workers and self.admin_chat_id is None:

@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import registration, repair, volunteer, wish, worker
+from handlers import events, registration, repair, volunteer, wish, worker
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -182,6 +182,8 @@ PRIVATE_COMMANDS = [
     "volunteer",
     "points",
     "mywishes",
+    "events",
+    "event_cancel",
     "award",
     "redeem",
     "profile",
@@ -210,6 +212,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *worker.build_handlers(),
         *wish.build_handlers(),
         *volunteer.build_handlers(),
+        *events.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),

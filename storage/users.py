@@ -50,6 +50,14 @@ async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str)
     return user
 
 
+async def residents(conn: aiosqlite.Connection) -> list[User]:
+    """Everyone registered as a resident."""
+    async with conn.execute(
+        "SELECT * FROM users WHERE registered_at IS NOT NULL ORDER BY user_id"
+    ) as cur:
+        return [_user(row) for row in await cur.fetchall()]
+
+
 async def set_lang(conn: aiosqlite.Connection, user_id: int, lang: str) -> None:
     await conn.execute("UPDATE users SET lang = ? WHERE user_id = ?", (lang, user_id))
 

@@ -1,0 +1,118 @@
+"""Community events: /events (what is coming, sign up, reminders on or off) and the admins'
+/event_cancel."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks, render
+from bot.callbacks import Verb
+from bot.context import BotContext
+from bot.gatherings import Occurrence, day_of
+from bot.i18n import t
+from bot.messages import Keyboard
+from handlers.common import actor_of, answer, edit, in_private, lang_of, say
+
+
+async def events(update: Update, context: BotContext) -> None:
+    """/events: each coming event for this person, with its buttons."""
+    user = update.effective_user
+    assert user is not None
+    lang = lang_of(context)
+    building = context.person.building if context.person else None
+    coming = await context.services.gatherings.upcoming(user.id, building)
+    if not coming:
+        await say(context, user.id, t(lang, "event.none"))
+        return
+    for occurrence in coming:
+        text, buttons = _show(context, lang, occurrence)
+        await say(context, user.id, text, buttons)
+
+
+def _show(context: BotContext, lang: str, occurrence: Occurrence) -> tuple[str, Keyboard]:
+    series = occurrence.series
+    text = t(
+        lang,
+        "event.reminder",
+        name=series.name(lang),
+        when=render.when(context.settings, lang, occurrence.start),
+        place=series.place,
+        description=series.description,
+    )
+    if occurrence.cancelled:
+        return text + "\n" + t(lang, "event.is_cancelled"), []
+    left = occurrence.places_left
+    if left is not None:
+        text += "\n" + t(lang, "event.places_left", n=left, capacity=series.capacity)
+    if occurrence.mine:
+        text += "\n" + t(lang, "event.you_come")
+    gatherings = context.services.gatherings
+    buttons = gatherings.buttons(
+        lang, series, occurrence.start.date(), occurrence.mine, occurrence.muted
+    )
+    return text, buttons
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """I'll come / Not coming / reminders off / on: the message then shows what is now."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    if data is None or actor is None or not in_private(update) or query.message is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    gatherings = context.services.gatherings
+    day: date | None = day_of(data.arg2) if data.arg2 is not None else None
+    if data.verb in (Verb.EVENT_JOIN, Verb.EVENT_LEAVE):
+        if day is None:
+            await answer(query, t(lang, "error.stale_button"))
+            return
+        join = data.verb is Verb.EVENT_JOIN
+        key = await (gatherings.join if join else gatherings.leave)(actor.user_id, data.arg, day)
+    else:
+        key = await gatherings.mute(actor.user_id, data.arg, data.verb is Verb.EVENT_MUTE)
+    await answer(query, t(lang, key), alert=key in ("event.full", "event.is_cancelled"))
+    building = context.person.building if context.person else None
+    now = [
+        o
+        for o in await gatherings.upcoming(actor.user_id, building)
+        if o.series.id == data.arg and (day is None or o.start.date() == day)
+    ]
+    if now:
+        text, buttons = _show(context, lang, now[0])
+        await edit(context, actor.user_id, query.message.message_id, text, buttons)
+
+
+async def cancel_event(update: Update, context: BotContext) -> None:
+    """/event_cancel <event id> <YYYY-MM-DD>: admins only."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    lang = lang_of(context)
+    parts = (message.text or "").split()
+    try:
+        day = date.fromisoformat(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        day = None
+    if day is None:
+        await say(context, user.id, t(lang, "event.cancel_usage"))
+        return
+    key = await context.services.gatherings.cancel(user.id, parts[1], day)
+    context.services.kick()
+    await say(context, user.id, t(lang, key, event=parts[1], day=parts[2]))
+
+
+def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+    private = filters.ChatType.PRIVATE
+    verbs = (Verb.EVENT_JOIN, Verb.EVENT_LEAVE, Verb.EVENT_MUTE, Verb.EVENT_UNMUTE)
+    return [
+        CommandHandler("events", events, filters=private),
+        CommandHandler("event_cancel", cancel_event, filters=private),
+        CallbackQueryHandler(on_button, pattern=callbacks.pattern_for(*verbs)),
+    ]
