@@ -130,3 +130,46 @@ async def test_a_reminder_missed_while_the_bot_was_down(
     await server.wait_idle()
     assert _count(server, ALICE, "Free haircut") == 1
     assert (await bot.services.reminders.tick()).events == 0
+
+
+RESIDENTS = 10_000
+BROADCAST_RATE = 400  # messages a second, for the fake server and the bot alike
+
+
+@pytest.fixture
+def crowd(tmp_path: Path, server: FakeBotApi, moved: ManualClock) -> Settings:
+    """Telegram's flood limits, scaled up (the same for the fake server and the bot) so that
+    10,000 reminders take seconds, not six minutes."""
+    server.flood_limits(overall_burst=BROADCAST_RATE, overall_rate=BROADCAST_RATE)
+    return community(
+        tmp_path / "bot.sqlite3",
+        server.base_url,
+        events=[{**HAIRCUT, "capacity": None}],
+        outbox={"messages_per_second": BROADCAST_RATE, "per_chat_interval_seconds": 0},
+    )
+
+
+@pytest.mark.timeout(300)  # about a minute on a 2-core machine
+async def test_a_reminder_to_ten_thousand_residents_arrives_once_each_without_a_429(
+    server: FakeBotApi, crowd: Settings, moved: ManualClock
+) -> None:
+    from storage import users
+
+    bot = RunningBot(crowd)
+    await bot.start()
+    try:
+        people = range(100_001, 100_001 + RESIDENTS)
+        async with bot.services.db.transaction() as conn:
+            for user_id in people:
+                await users.ensure(conn, user_id, f"R{user_id}", "zh")
+                await users.register(conn, user_id, "1", "1-101", None)
+        moved.set(datetime(2026, 12, 15, 19, 0, tzinfo=SHANGHAI))
+        assert (await bot.services.reminders.tick()).events == 1
+        bot.services.kick()
+        await server.wait_for_message(people[-1], "免费理发", timeout=110)
+        await server.wait_idle(0.5)
+        assert server.flood_refusals == []
+        assert all(server.count_sends(user_id) == 1 for user_id in people)
+        assert (await bot.services.reminders.tick()).events == 0
+    finally:
+        await bot.stop()
