@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import aiosqlite
+from pydantic import ValidationError
 
 from bot import render
 from bot.callbacks import Callback, Verb
@@ -16,8 +18,9 @@ from bot.events import Series, for_building, starts
 from bot.i18n import t
 from bot.messages import Button, Keyboard, Outgoing, enqueue
 from bot.quiet import quiet_until
-from bot.settings import Settings
+from bot.settings import Event, Settings
 from storage import clock, outbox, users
+from storage import directory as directory_store
 from storage import events as store
 from storage.db import Database
 
@@ -164,6 +167,44 @@ class Gatherings:
                 )
                 await enqueue(conn, Outgoing(chat, text))
         return "event.cancel_done"
+
+    async def save(
+        self, admin_id: int, key: str, changes: dict[str, Any], new: bool
+    ) -> tuple[str, str]:
+        """An admin adds a series or changes one: checked as the config file's [[events]] are,
+        written with who and when. Returns the text key of the outcome, and what is wrong
+        with the values (for "event.bad")."""
+        if not self._book.current.is_admin(admin_id):
+            return "wish.admins_only", ""
+        old = next((s for s in self._book.current.events if s.key == key), None)
+        if new and old is not None:
+            return "event.exists", ""
+        if not new and old is None:
+            return "event.unknown", ""
+        fields: dict[str, Any] = {}
+        if old is not None:
+            fields = {
+                "name_zh": old.name_zh,
+                "name_en": old.name_en,
+                "place": old.place,
+                "description": old.description,
+                "rule": old.rule,
+                "time": old.at_time,
+                "audience": old.audience,
+                "capacity": old.capacity,
+            }
+        fields.update(changes)
+        try:
+            checked = Event(id=key, **fields).model_dump(exclude={"id"})
+        except ValidationError as exc:
+            problems = [f"{'.'.join(map(str, e['loc'])) or key}: {e['msg']}" for e in exc.errors()]
+            return "event.bad", "\n".join(problems)
+        async with self._db.transaction() as conn:
+            await store.put(conn, key, checked, admin_id)
+            what = "added" if new else f"changed ({', '.join(sorted(changes))})"
+            await directory_store.log_change(conn, f"event {key} {what}", admin_id, "admin")
+        await self._book.reload()
+        return ("event.added" if new else "event.changed"), ""
 
     # --- reminders ------------------------------------------------------------------------
 

@@ -184,6 +184,8 @@ PRIVATE_COMMANDS = [
     "mywishes",
     "events",
     "event_cancel",
+    "event_add",
+    "event_edit",
     "award",
     "redeem",
     "profile",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -108,11 +109,55 @@ async def cancel_event(update: Update, context: BotContext) -> None:
     await say(context, user.id, t(lang, key, event=parts[1], day=parts[2]))
 
 
+FIELDS = ("name_zh", "name_en", "place", "description", "rule", "time", "audience", "capacity")
+
+
+async def add_or_edit_event(update: Update, context: BotContext) -> None:
+    """/event_add <id> name_zh=… name_en=… place=… rule=monthly:16 time=09:00 [audience=all]
+    [capacity=30] [description=…], and /event_edit <id> <field>=<value> …: admins only. A value
+    runs to the next field=; unknown fields and bad values are named."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    lang = lang_of(context)
+    text = message.text or ""
+    new = text.startswith("/event_add")
+    usage = t(lang, "event.add_usage" if new else "event.edit_usage")
+    parts = text.split(maxsplit=2)
+    if len(parts) < 3:
+        await say(context, user.id, usage)
+        return
+    changes = _fields(parts[2])
+    if changes is None:
+        await say(context, user.id, usage)
+        return
+    key, problems = await context.services.gatherings.save(user.id, parts[1], changes, new)
+    await say(context, user.id, t(lang, key, event=parts[1], day="", problems=problems))
+
+
+def _fields(text: str) -> dict[str, Any] | None:
+    """`field=value field=value …`, a value running to the next known field."""
+    pattern = re.compile(rf"(?:^|\s)({'|'.join(FIELDS)})=")
+    marks = list(pattern.finditer(text))
+    if not marks or text[: marks[0].start()].strip():
+        return None
+    found: dict[str, Any] = {}
+    for n, mark in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
+        value = text[mark.end() : end].strip()
+        if mark.group(1) == "capacity" and value in ("", "-"):
+            found["capacity"] = None  # no sign-up: everyone welcome
+        else:
+            found[mark.group(1)] = value
+    return found
+
+
 def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     private = filters.ChatType.PRIVATE
     verbs = (Verb.EVENT_JOIN, Verb.EVENT_LEAVE, Verb.EVENT_MUTE, Verb.EVENT_UNMUTE)
     return [
         CommandHandler("events", events, filters=private),
         CommandHandler("event_cancel", cancel_event, filters=private),
+        CommandHandler(["event_add", "event_edit"], add_or_edit_event, filters=private),
         CallbackQueryHandler(on_button, pattern=callbacks.pattern_for(*verbs)),
     ]

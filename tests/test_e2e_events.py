@@ -173,3 +173,43 @@ async def test_a_reminder_to_ten_thousand_residents_arrives_once_each_without_a_
         assert (await bot.services.reminders.tick()).events == 0
     finally:
         await bot.stop()
+
+
+async def test_an_admin_adds_and_changes_an_event_in_chat(
+    server: FakeBotApi, bot: RunningBot, moved: ManualClock
+) -> None:
+    admin, alice = server.user(ADMIN, "Admin"), server.user(ALICE, "Alice")
+    await register(server, alice, "1", "2-301")
+    await say_and_wait(server, admin, "/event_add blood", "Usage: /event_add")
+    bad = await say_and_wait(
+        server,
+        admin,
+        "/event_add blood name_zh=量血压 name_en=Blood pressure check place=Clinic "
+        "rule=monthly:40 time=25:00",
+        "Nothing was saved",
+    )
+    assert "rule" in bad.plain and "time" in bad.plain
+    await say_and_wait(
+        server,
+        admin,
+        "/event_add blood name_zh=量血压 name_en=Blood pressure check place=Clinic, 2nd floor "
+        "rule=weekly:5 time=10:00 audience=grid:A capacity=5",
+        "Event blood is added",
+    )
+    await say_and_wait(server, admin, "/event_add blood name_zh=x", "There is an event blood")
+    listed = await say_and_wait(server, alice, "/events", "Blood pressure check")  # grid A
+    assert "Dec 18, 10:00" in listed.plain and "Clinic, 2nd floor" in listed.plain
+    assert "5 left of 5" in listed.plain
+    await say_and_wait(server, admin, "/event_edit blood time=08:30 capacity=-", "is changed")
+    listed = await say_and_wait(server, alice, "/events", "Blood pressure check")
+    assert "Dec 18, 08:30" in listed.plain and "left of" not in listed.plain
+    await say_and_wait(server, admin, "/event_edit nosuch time=08:30", "There is no event nosuch")
+    await say_and_wait(server, alice, "/event_edit blood time=07:00", "Only admins")
+    async with bot.services.db.read() as conn:
+        async with conn.execute("SELECT change, actor_id FROM directory_log") as cur:
+            log = [(r[0], r[1]) for r in await cur.fetchall()]
+    assert ("event blood added", ADMIN) in log
+    assert ("event blood changed (capacity, time)", ADMIN) in log
+    # A restart keeps the admin's event: the config file never named it.
+    await bot.restart()
+    await say_and_wait(server, alice, "/events", "Blood pressure check")
