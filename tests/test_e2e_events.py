@@ -205,9 +205,11 @@ async def test_an_admin_adds_and_changes_an_event_in_chat(
     assert "Dec 18, 08:30" in listed.plain and "left of" not in listed.plain
     await say_and_wait(server, admin, "/event_edit nosuch time=08:30", "There is no event nosuch")
     await say_and_wait(server, alice, "/event_edit blood time=07:00", "Only admins")
-    async with bot.services.db.read() as conn:
-        async with conn.execute("SELECT change, actor_id FROM directory_log") as cur:
-            log = [(r[0], r[1]) for r in await cur.fetchall()]
+    async with (
+        bot.services.db.read() as conn,
+        conn.execute("SELECT change, actor_id FROM directory_log") as cur,
+    ):
+        log = [(r[0], r[1]) for r in await cur.fetchall()]
     assert ("event blood added", ADMIN) in log
     assert ("event blood changed (capacity, time)", ADMIN) in log
     # A restart keeps the admin's event: the config file never named it.
