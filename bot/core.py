@@ -8,14 +8,14 @@ who and what the policy allows, change, record, and queue the cards and notices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import aiosqlite
 
 from bot import render
 from bot.directory import Directory, DirectoryBook
-from bot.domain import Action, Route, Status, due
+from bot.domain import Action, Route, Status, WorkingWeek, due, working_due
 from bot.i18n import t
 from bot.kinds import policy_of
 from bot.messages import Button, Outgoing, enqueue
@@ -94,6 +94,20 @@ class Requests:
     def directory(self) -> Directory:
         return self._book.current
 
+    def _deadline(self, start: datetime, hours: float | None) -> datetime | None:
+        """`hours` after `start`: every hour, or only working hours if the center says so."""
+        working = self._settings.working_hours
+        if not working.enabled:
+            return due(start, hours)
+        week = WorkingWeek(
+            frozenset(working.days),
+            time.fromisoformat(working.start),
+            time.fromisoformat(working.end),
+            frozenset(working.holidays),
+            self._settings.community.tz,
+        )
+        return working_due(start, hours, week)
+
     # --- residents ---------------------------------------------------------------------
 
     async def find_duplicate(self, kind: str, category: str, building: str) -> Request | None:
@@ -128,7 +142,7 @@ class Requests:
                     filed_by=None,
                     grid_id=grid.id,
                     status=policy.first,
-                    claim_due_at=due(clock.now(), category.claim_hours),
+                    claim_due_at=self._deadline(clock.now(), category.claim_hours),
                 ),
             )
             await store.add_event(
@@ -363,7 +377,7 @@ class Requests:
             fields.update(assignee_id=None, assignee_name=None)
         if rule.resolve_clock == "start":
             category = self.directory.category(request.kind, request.category)
-            fields["resolve_due_at"] = due(
+            fields["resolve_due_at"] = self._deadline(
                 clock.now(), category.resolve_hours if category else None
             )
         elif rule.resolve_clock == "clear":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 
@@ -54,6 +54,37 @@ class TransitionRefused(Exception):
 def due(start: datetime, hours: float | None) -> datetime | None:
     """A deadline `hours` after `start` (none without a number of hours)."""
     return start + timedelta(hours=hours) if hours is not None else None
+
+
+@dataclass(frozen=True)
+class WorkingWeek:
+    """When the clock of a deadline runs, if only in working hours."""
+
+    days: frozenset[int]  # isoweekday
+    start: time
+    end: time
+    holidays: frozenset[date]
+    tz: tzinfo
+
+
+def working_due(begin: datetime, hours: float | None, week: WorkingWeek) -> datetime | None:
+    """The moment `hours` of working time after `begin`: time outside the working days and
+    hours, and holidays, does not count."""
+    if hours is None:
+        return None
+    left = timedelta(hours=hours)
+    moment = begin.astimezone(week.tz)
+    for _ in range(3660):  # ten years of days: a calendar with no working time is refused
+        day = moment.date()
+        opens = datetime.combine(day, week.start, tzinfo=week.tz)
+        closes = datetime.combine(day, week.end, tzinfo=week.tz)
+        if day.isoweekday() in week.days and day not in week.holidays and moment < closes:
+            moment = max(moment, opens)
+            if moment + left <= closes:
+                return moment + left
+            left -= closes - moment
+        moment = datetime.combine(day + timedelta(days=1), week.start, tzinfo=week.tz)
+    raise ValueError("the working week has no working time")
 
 
 @dataclass(frozen=True)

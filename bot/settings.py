@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +124,31 @@ class ScheduleSettings(Section):
     @property
     def quiet(self) -> tuple[time, time]:
         return time.fromisoformat(self.quiet_start), time.fromisoformat(self.quiet_end)
+
+
+class WorkingHoursSettings(Section):
+    # Off: deadlines count every hour. On: claim and resolve hours count only working time, as
+    # helpdesks do: these weekdays (1 Monday … 7 Sunday) between start and end, except holidays.
+    enabled: bool = False
+    days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    start: str = "08:30"
+    end: str = "17:30"
+    holidays: list[date] = Field(default_factory=list)
+
+    _times = field_validator("start", "end")(_clock_time)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= d <= 7 for d in value):
+            raise ValueError("list weekdays as 1 (Monday) … 7 (Sunday), at least one")
+        return value
+
+    @model_validator(mode="after")
+    def _a_working_day(self) -> WorkingHoursSettings:
+        if time.fromisoformat(self.start) >= time.fromisoformat(self.end):
+            raise ValueError("start must come before end")
+        return self
 
 
 class Grid(Section):
@@ -262,6 +287,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    working_hours: WorkingHoursSettings = WorkingHoursSettings()
     admins: list[int] = Field(default_factory=list)
     admin_chat_id: int | None = None
     # The echo wall (回音壁): a group or channel where the week's resolved requests and

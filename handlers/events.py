@@ -29,8 +29,11 @@ async def events(update: Update, context: BotContext) -> None:
     if not coming:
         await say(context, user.id, t(lang, "event.none"))
         return
+    admin = context.directory.is_admin(user.id)
     for occurrence in coming:
         text, buttons = _show(context, lang, occurrence)
+        if admin:  # what /event_edit and /event_cancel take
+            text += "\n" + t(lang, "event.id", event=occurrence.series.key)
         await say(context, user.id, text, buttons)
 
 

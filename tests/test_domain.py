@@ -229,3 +229,32 @@ def test_staff_roles() -> None:
     assert worker is not None and not worker.admin and len(worker.grids) == 2
     admin = directory.staff(9)
     assert admin is not None and admin.admin and admin.grids == ()
+
+
+def test_deadlines_in_working_hours_only() -> None:
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import WorkingWeek, working_due
+
+    tz = ZoneInfo("Asia/Shanghai")
+    week = WorkingWeek(
+        frozenset({1, 2, 3, 4, 5}), time(8, 30), time(17, 30), frozenset({date(2026, 12, 25)}), tz
+    )
+    friday = datetime(2026, 11, 27, 16, 0, tzinfo=tz)
+    # 1 h 30 on Friday, the rest from Monday's opening.
+    assert working_due(friday, 2, week) == datetime(2026, 11, 30, 9, 0, tzinfo=tz)
+    # A weekend filing starts counting on Monday morning.
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=tz)
+    assert working_due(saturday, 1, week) == datetime(2026, 11, 30, 9, 30, tzinfo=tz)
+    # Before opening: from opening; exactly at closing: the next working day.
+    early = datetime(2026, 11, 30, 7, 0, tzinfo=tz)
+    assert working_due(early, 0.5, week) == datetime(2026, 11, 30, 9, 0, tzinfo=tz)
+    closing = datetime(2026, 11, 30, 17, 30, tzinfo=tz)
+    assert working_due(closing, 1, week) == datetime(2026, 12, 1, 9, 30, tzinfo=tz)
+    # A holiday counts for nothing: Thursday 17:00 + 24 h ends on Wednesday 14:00.
+    christmas_eve = datetime(2026, 12, 24, 17, 0, tzinfo=tz)
+    assert working_due(christmas_eve, 24, week) == datetime(2026, 12, 30, 14, 0, tzinfo=tz)
+    assert working_due(friday, None, week) is None
+    nothing = WorkingWeek(frozenset({1}), time(8), time(9), frozenset(), tz)
+    assert working_due(friday, 1, nothing) == datetime(2026, 11, 30, 9, 0, tzinfo=tz)

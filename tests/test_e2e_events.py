@@ -197,6 +197,8 @@ async def test_an_admin_adds_and_changes_an_event_in_chat(
         "Event blood is added",
     )
     await say_and_wait(server, admin, "/event_add blood name_zh=x", "There is an event blood")
+    await say_and_wait(server, admin, "/events", "🆔 haircut")  # an admin sees every id
+    await server.wait_for_message(ADMIN, "🆔 blood")
     listed = await say_and_wait(server, alice, "/events", "Blood pressure check")  # grid A
     assert "Dec 18, 10:00" in listed.plain and "Clinic, 2nd floor" in listed.plain
     assert "5 left of 5" in listed.plain

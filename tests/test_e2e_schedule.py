@@ -337,3 +337,32 @@ async def test_a_question_to_the_resident_stops_the_resolve_clock_until_the_answ
     timeline = await press_and_wait(server, alice, mine, "R-0001", "the resident answered")
     assert "asked the resident: Under the sink or behind the wall?" in timeline.plain
     assert "the resident answered: Under the sink" in timeline.plain
+
+
+@pytest.fixture
+def working_settings(tmp_path: Path, server: FakeBotApi, moved: ManualClock) -> Settings:
+    return community(
+        tmp_path / "bot.sqlite3",
+        server.base_url,
+        working_hours={"enabled": True, "days": [1, 2, 3, 4, 5], "start": "08:30", "end": "17:30"},
+    )
+
+
+async def test_deadlines_count_working_hours_only_when_configured(
+    server: FakeBotApi, working_settings: Settings, moved: ManualClock
+) -> None:
+    moved.set(datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI))  # a Friday afternoon
+    bot = RunningBot(working_settings)
+    await bot.start()
+    try:
+        alice = server.user(ALICE, "Alice")
+        await register(server, alice, "1", "2-301")
+        saved = await file_report(server, alice, "Plumbing", "1", "Pipe under the sink leaks")
+        assert "claim it by Nov 30, 09:00" in saved.plain  # 2 working hours
+        reminders = bot.services.reminders
+        moved.set(datetime(2026, 11, 29, 12, 0, tzinfo=SHANGHAI))  # Sunday: not late yet
+        assert (await reminders.tick()).steps == 0
+        moved.set(datetime(2026, 11, 30, 9, 1, tzinfo=SHANGHAI))
+        assert (await reminders.tick()).steps == 1
+    finally:
+        await bot.stop()
