@@ -165,6 +165,34 @@ def router(context: BotContext) -> DialogRouter:
     return found
 
 
+async def ask_for_text(
+    update: Update,
+    context: BotContext,
+    request_id: int,
+    action: Action,
+    flow: str,
+    step: str,
+    ask: Callable[[BotContext, Dialog], Awaitable[None]],
+    hint: str | None = None,
+) -> None:
+    """A button whose action needs words first (a note, a reason, an answer): if the action is
+    allowed now, open the wizard that asks for them (it sets aside any other), else say why.
+    `hint` is shown with the press (say, "answer in your private chat")."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None and actor is not None
+    lang = lang_of(context)
+    outcome = await context.services.requests.check(actor, request_id, action)
+    if not outcome.ok:
+        await answer(query, explain(lang, outcome), alert=True)
+        return
+    await answer(query, t(lang, hint) if hint else None, alert=hint is not None)
+    dialog = await router(context).open(
+        context, actor.user_id, flow, step, {"request_id": request_id}
+    )
+    await ask(context, dialog)
+
+
 async def act_with_text(
     update: Update,
     context: BotContext,

@@ -28,7 +28,7 @@ from handlers.common import (
     main_menu,
     say,
 )
-from handlers.dialog import act_with_text, no_buttons, router
+from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
 from handlers.registration import begin, building_buttons, chosen_building
 from storage.dialogs import Dialog
 
@@ -366,15 +366,9 @@ async def on_request_button(update: Update, context: BotContext) -> None:
         await _show_page(update, context, text, buttons)
         return
     if data.verb is Verb.ANSWER:
-        outcome = await requests.check(actor, data.arg, Action.ANSWER)
-        if not outcome.ok:
-            await answer(query, explain(lang, outcome), alert=True)
-            return
-        await answer(query)
-        dialog = await router(context).open(
-            context, actor.user_id, ANSWER_FLOW, "text", {"request_id": data.arg}
+        await ask_for_text(
+            update, context, data.arg, Action.ANSWER, ANSWER_FLOW, "text", answer_prompt
         )
-        await answer_prompt(context, dialog)
         return
     if data.verb is Verb.CANCEL_REQUEST:
         yours = await requests.get(data.arg)

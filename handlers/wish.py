@@ -30,7 +30,7 @@ from handlers.common import (
     main_menu,
     say,
 )
-from handlers.dialog import act_with_text, no_buttons, router
+from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
 from handlers.registration import begin
 from storage.dialogs import Dialog
 
@@ -194,15 +194,16 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         Verb.REJECT: Action.REJECT,
     }[data.verb]
     if action in (Action.EDIT_TEXT, Action.REJECT):
-        outcome = await requests.check(actor, data.arg, action)
-        if not outcome.ok:
-            await answer(query, explain(lang, outcome), alert=True)
-            return
-        await answer(query, t(lang, "wish.curate_in_private"), alert=True)
-        dialog = await router(context).open(
-            context, actor.user_id, CURATE_FLOW, action.value, {"request_id": data.arg}
+        await ask_for_text(
+            update,
+            context,
+            data.arg,
+            action,
+            CURATE_FLOW,
+            action.value,
+            curate_prompt,
+            hint="wish.curate_in_private",
         )
-        await curate_prompt(context, dialog)
         return
     outcome = await requests.apply(actor, data.arg, action, pressed=pressed)
     context.services.kick()
@@ -241,15 +242,9 @@ async def on_confirm_button(update: Update, context: BotContext) -> None:
         return
     requests = context.services.requests
     if data.verb is Verb.THANK:
-        outcome = await requests.check(actor, data.arg, Action.CONFIRM)
-        if not outcome.ok:
-            await answer(query, explain(lang, outcome), alert=True)
-            return
-        await answer(query)
-        dialog = await router(context).open(
-            context, actor.user_id, THANKS_FLOW, "text", {"request_id": data.arg}
+        await ask_for_text(
+            update, context, data.arg, Action.CONFIRM, THANKS_FLOW, "text", thanks_prompt
         )
-        await thanks_prompt(context, dialog)
         return
     outcome = await requests.apply(actor, data.arg, Action.CONFIRM)
     if not outcome.ok:

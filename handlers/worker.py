@@ -30,7 +30,7 @@ from handlers.common import (
     lang_of,
     say,
 )
-from handlers.dialog import act_with_text, no_buttons, router
+from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
 from storage.dialogs import Dialog
 
 RESOLVE_FLOW = "resolve"
@@ -91,25 +91,16 @@ async def on_worker_button(update: Update, context: BotContext) -> None:
         await drop_buttons(update)
         await say(context, actor.user_id, explain_ok(lang, outcome, policy.texts.released))
         return
-    # Resolve and note both ask for text first; the check now saves a pointless question.
-    action = {Verb.RESOLVE: policy.finish, Verb.ASK: Action.ASK}.get(data.verb, Action.NOTE)
-    outcome = await requests.check(actor, data.arg, action)
-    if not outcome.ok:
-        await answer(query, explain(lang, outcome), alert=True)
-        return
-    await answer(query)
+    # Resolve, note and ask all want words first; the check now saves a pointless question.
     # A worker's button always acts: a wizard open meanwhile is set aside and asked again after.
     if data.verb is Verb.ASK:
-        dialog = await router(context).open(
-            context, actor.user_id, ASK_FLOW, Step.NOTE, {"request_id": data.arg}
-        )
-        await ask_prompt(context, dialog)
+        await ask_for_text(update, context, data.arg, Action.ASK, ASK_FLOW, Step.NOTE, ask_prompt)
         return
-    flow = RESOLVE_FLOW if data.verb is Verb.RESOLVE else NOTE_FLOW
-    dialog = await router(context).open(
-        context, actor.user_id, flow, Step.NOTE, {"request_id": data.arg}
-    )
-    await prompt(context, dialog)
+    if data.verb is Verb.RESOLVE:
+        action, flow = policy.finish, RESOLVE_FLOW
+    else:
+        action, flow = Action.NOTE, NOTE_FLOW
+    await ask_for_text(update, context, data.arg, action, flow, Step.NOTE, prompt)
 
 
 async def prompt(context: BotContext, dialog: Dialog) -> None:
