@@ -27,7 +27,7 @@ from bot.quiet import quiet_until
 from bot.settings import Settings
 from storage import clock, outbox, schedule, users
 from storage import requests as store
-from storage.db import Database
+from storage.db import Database, iso
 from storage.requests import Request
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ class Reminders:
         self._book = book
         self._requests = requests
         self._gatherings = gatherings
+        self._done: set[tuple[int, str, str]] = set()  # steps done, read at each tick
 
     async def tick(self) -> Tick:
         now = clock.now()
@@ -115,7 +116,10 @@ class Reminders:
                 conn, "claim_due_at", (Status.OPEN, Status.REOPENED), now
             )
             held = await store.due_before(conn, "resolve_due_at", (Status.CLAIMED,), now + warn)
-            resolved = await store.in_status(conn, Status.RESOLVED)
+            reminder = timedelta(hours=sched.rating_reminder_hours)
+            resolved = await store.in_status(conn, Status.RESOLVED, now - reminder)
+            # What was done before is skipped without a write: a backlog costs one read a tick.
+            self._done = await schedule.done(conn, [r.id for r in (*waiting, *held, *resolved)])
         sent = 0
         for request in waiting:
             assert request.claim_due_at is not None
@@ -134,7 +138,6 @@ class Reminders:
             window = timedelta(hours=category.resolve_hours or 0) if category else timedelta()
             if now >= due + window:
                 sent += await self._step(request, RESOLVE_ESCALATED, due)
-        reminder = timedelta(hours=sched.rating_reminder_hours)
         for request in resolved:
             if policy_of(request.kind).allows(request.status, Action.RATE) and (
                 now >= _resolved_at(request) + reminder
@@ -144,6 +147,8 @@ class Reminders:
 
     async def _step(self, request: Request, step: str, due: datetime) -> int:
         """Do `step` for the request's deadline `due` unless it was done: 1 if done now."""
+        if (request.id, step, iso(due)) in self._done:
+            return 0
         async with self._db.transaction() as conn:
             if not await schedule.mark(conn, request.id, step, due):
                 return 0
@@ -230,10 +235,8 @@ class Reminders:
         after = timedelta(hours=sched.rating_reminder_hours + sched.rating_close_hours)
         closed = 0
         async with self._db.read() as conn:
-            resolved = await store.in_status(conn, Status.RESOLVED)
+            resolved = await store.in_status(conn, Status.RESOLVED, now - after)
         for request in resolved:
-            if now < _resolved_at(request) + after:
-                continue
             if not policy_of(request.kind).allows(request.status, Action.CLOSE_UNRATED):
                 continue
             outcome = await self._requests.apply(

@@ -184,10 +184,16 @@ async def due_before(
         return [_request(row) for row in await cur.fetchall()]
 
 
-async def in_status(conn: aiosqlite.Connection, status: str) -> list[Request]:
-    async with conn.execute(
-        "SELECT * FROM requests WHERE status = ? ORDER BY id", (status,)
-    ) as cur:
+async def in_status(
+    conn: aiosqlite.Connection, status: str, unchanged_before: datetime | None = None
+) -> list[Request]:
+    """Requests in `status`, oldest first; with `unchanged_before`, only those not changed
+    since."""
+    sql, params = "SELECT * FROM requests WHERE status = ?", [status]
+    if unchanged_before is not None:
+        sql += " AND updated_at <= ?"
+        params.append(iso(unchanged_before))
+    async with conn.execute(sql + " ORDER BY id", params) as cur:
         return [_request(row) for row in await cur.fetchall()]
 
 

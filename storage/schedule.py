@@ -29,6 +29,20 @@ async def mark_digest(
     return cur.rowcount == 1
 
 
+async def done(conn: aiosqlite.Connection, request_ids: list[int]) -> set[tuple[int, str, str]]:
+    """The steps already done for these requests: (request id, step, deadline)."""
+    found: set[tuple[int, str, str]] = set()
+    for start in range(0, len(request_ids), 500):
+        chunk = request_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        async with conn.execute(
+            f"SELECT request_id, step, due_at FROM reminders WHERE request_id IN ({marks})",
+            chunk,
+        ) as cur:
+            found |= {(r[0], r[1], r[2]) for r in await cur.fetchall()}
+    return found
+
+
 async def steps(conn: aiosqlite.Connection, request_id: int) -> list[str]:
     async with conn.execute(
         "SELECT step FROM reminders WHERE request_id = ? ORDER BY sent_at, step", (request_id,)
