@@ -158,3 +158,24 @@ async def test_a_runtime_change_stands_until_the_file_changes_it(
     _, _, directory = await _sync(db, _settings(tmp_path, rebind))
     grid = directory.grid("A")
     assert grid is not None and grid.group_chat_id == -100888
+
+
+def test_python_m_bot_sync_applies_the_file_and_prints_what_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    config = tmp_path / "config.toml"
+    db_path = (tmp_path / "c.sqlite3").as_posix()
+    config.write_text(
+        f'[database]\npath = "{db_path}"\n\n'
+        '[[grids]]\nid = "A"\nname = "Grid A"\nbuildings = ["1", "2"]\nworkers = [201]\n\n'
+        '[[categories]]\nid = "water"\nname_zh = "水管"\nname_en = "Plumbing"\n'
+        "claim_hours = 2\nresolve_hours = 24\n",
+        "utf-8",
+    )
+    assert main(["--config", str(config), "sync"]) == 0  # no token needed to sync
+    out = capsys.readouterr().out
+    assert "applied: building 2 added to grid A" in out and "applied: worker 201" in out
+    assert main(["--config", str(config), "sync"]) == 0
+    assert "already matches the config file" in capsys.readouterr().out
