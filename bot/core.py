@@ -222,11 +222,6 @@ class Requests:
                     await enqueue(conn, retired)
         return True
 
-    async def waiting_since(self, kind: str, status: Status, before: datetime) -> list[int]:
-        """Requests of a kind in `status` unchanged since `before`: those a deadline passed."""
-        async with self._db.read() as conn:
-            return await store.unchanged_since(conn, kind, status, before)
-
     async def queue(self, user_id: int) -> tuple[list[Request], list[Request]]:
         """A worker's queue: the unclaimed requests they may claim (in their grids; every grid
         for an admin), oldest first; and their own claimed ones."""

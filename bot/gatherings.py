@@ -252,7 +252,9 @@ class Gatherings:
                     continue
                 lang = person.lang
                 text = self._reminder(lang, series, start, count)
-                buttons = self.buttons(lang, series, start.date(), person.user_id in signed, False)
+                full = series.capacity is not None and count >= series.capacity
+                mine = person.user_id in signed
+                buttons = self.buttons(lang, series, start.date(), mine, False, full)
                 await enqueue(conn, Outgoing(person.user_id, text, buttons, quiet_until=quiet))
             lang = self._settings.community.group_language
             for chat in await self._groups(conn, series):
@@ -273,9 +275,11 @@ class Gatherings:
             text += "\n" + t(lang, "event.places_left", n=left, capacity=series.capacity)
         return text
 
-    def buttons(self, lang: str, series: Series, day: date, mine: bool, muted: bool) -> Keyboard:
-        """I'll come / Not coming (where there are places to take), and the series' reminders
-        on or off."""
+    def buttons(
+        self, lang: str, series: Series, day: date, mine: bool, muted: bool, full: bool = False
+    ) -> Keyboard:
+        """I'll come (while places are left) / I can't come, and the series' reminders on or
+        off."""
         rows: Keyboard = []
         number = day_number(day)
         if series.capacity is not None:
@@ -283,7 +287,7 @@ class Gatherings:
                 rows.append(
                     [Button(t(lang, "event.leave"), Callback(Verb.EVENT_LEAVE, series.id, number))]
                 )
-            else:
+            elif not full:
                 rows.append(
                     [Button(t(lang, "event.join"), Callback(Verb.EVENT_JOIN, series.id, number))]
                 )

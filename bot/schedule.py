@@ -250,8 +250,10 @@ class Reminders:
         closes, and its volunteer gets the points."""
         before = now - timedelta(days=self._settings.wishes.confirm_days)
         closed = 0
-        for request_id in await self._requests.waiting_since("wish", Status.FULFILLED, before):
-            outcome = await self._requests.apply(BOT, request_id, Action.CLOSE, system=True)
+        async with self._db.read() as conn:
+            fulfilled = await store.in_status(conn, Status.FULFILLED, before)
+        for request in fulfilled:
+            outcome = await self._requests.apply(BOT, request.id, Action.CLOSE, system=True)
             closed += outcome.ok
         return closed
 
@@ -265,12 +267,12 @@ class Reminders:
         tz = self._settings.community.tz
         today = datetime.combine(now.astimezone(tz).date(), time(), tzinfo=tz)
         reposted = 0
-        for request_id in await self._requests.waiting_since(
-            "wish", Status.PUBLISHED, now - timedelta(days=1)
-        ):
+        async with self._db.read() as conn:
+            waiting = await store.in_status(conn, Status.PUBLISHED, now - timedelta(days=1))
+        for request in waiting:
             async with self._db.transaction() as conn:
-                fresh = await schedule.mark(conn, request_id, WALL_AGAIN, today)
-            if fresh and await self._requests.repost(request_id):
+                fresh = await schedule.mark(conn, request.id, WALL_AGAIN, today)
+            if fresh and await self._requests.repost(request.id):
                 reposted += 1
         return reposted
 

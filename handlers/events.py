@@ -56,7 +56,7 @@ def _show(context: BotContext, lang: str, occurrence: Occurrence) -> tuple[str, 
         text += "\n" + t(lang, "event.you_come")
     gatherings = context.services.gatherings
     buttons = gatherings.buttons(
-        lang, series, occurrence.start.date(), occurrence.mine, occurrence.muted
+        lang, series, occurrence.start.date(), occurrence.mine, occurrence.muted, left == 0
     )
     return text, buttons
 

@@ -227,17 +227,6 @@ async def count_events(
     return int(row[0]) if row else 0
 
 
-async def unchanged_since(
-    conn: aiosqlite.Connection, kind: str, status: str, before: datetime
-) -> list[int]:
-    """Ids of requests of `kind` in `status` not changed since `before`, oldest first."""
-    async with conn.execute(
-        "SELECT id FROM requests WHERE kind = ? AND status = ? AND updated_at < ? ORDER BY id",
-        (kind, status, iso(before)),
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()]
-
-
 async def pause_clock(conn: aiosqlite.Connection, request_id: int, now: datetime) -> None:
     """Stop the resolve clock (if it runs)."""
     await conn.execute(

@@ -41,10 +41,3 @@ async def done(conn: aiosqlite.Connection, request_ids: list[int]) -> set[tuple[
         ) as cur:
             found |= {(r[0], r[1], r[2]) for r in await cur.fetchall()}
     return found
-
-
-async def steps(conn: aiosqlite.Connection, request_id: int) -> list[str]:
-    async with conn.execute(
-        "SELECT step FROM reminders WHERE request_id = ? ORDER BY sent_at, step", (request_id,)
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()]

@@ -72,12 +72,6 @@ async def decide(conn: aiosqlite.Connection, user_id: int, approved: bool, by: i
     return cur.rowcount == 1
 
 
-async def count(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM volunteers WHERE status = 'approved'") as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
-
-
 # --- the points ledger --------------------------------------------------------------------
 
 

@@ -216,3 +216,33 @@ async def test_a_worker_lists_the_grid_queue_and_claims_from_it(
 
 def _card(server: FakeBotApi, number: str) -> Any:
     return next(m for m in server.messages(GROUP_A) if number in m.plain)
+
+
+async def test_a_long_queue_is_paged(server: FakeBotApi, tmp_path: Path) -> None:
+    # No duplicate check: nine reports of the same kind in one building.
+    bot = RunningBot(
+        community(
+            tmp_path / "bot.sqlite3", server.base_url, community={"duplicate_window_days": 0}
+        )
+    )
+    await bot.start()
+    try:
+        await _long_queue(server)
+    finally:
+        await bot.stop()
+
+
+async def _long_queue(server: FakeBotApi) -> None:
+    alice, a1 = server.user(ALICE, "Alice"), server.user(WORKER_A1, "Wang A1")
+    await register(server, alice, "1", "2-301")
+    for n in range(9):
+        await file_report(server, alice, "Lights", "1", f"Lamp number {n} is dark")
+    first = await say_and_wait(server, a1, "/queue", "9 requests waiting")
+    claims = [b.text for b in first.buttons if "Claim" in b.text]
+    assert claims == [f"🙋 Claim R-{n:04d}" for n in range(1, 9)] and "Page 1/2" in first.plain
+    await server.wait_for_answer(a1.press(first, "Next"))
+    second = await server.wait_for_edit(WORKER_A1, first.message_id, "Page 2/2")
+    assert [b.text for b in second.buttons if "Claim" in b.text] == ["🙋 Claim R-0009"]
+    answer = await server.wait_for_answer(a1.press(second, "Claim R-0009"))
+    assert str(answer["text"]).startswith("You claimed R-0009")
+    await server.wait_for_edit(WORKER_A1, first.message_id, "8 requests waiting")

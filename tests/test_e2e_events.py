@@ -14,7 +14,7 @@ from bot.settings import Settings
 from storage import clock
 from storage.clock import ManualClock
 from tests.conftest import ADMIN, GROUP_A, GROUP_B, RunningBot, community
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, SentMessage
 from tests.journeys import last_id, register, say_and_wait
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,6 +44,11 @@ def moved() -> Iterator[ManualClock]:
 @pytest.fixture
 def settings(tmp_path: Path, server: FakeBotApi, moved: ManualClock) -> Settings:
     return community(tmp_path / "bot.sqlite3", server.base_url, events=[HAIRCUT])
+
+
+def _now(server: FakeBotApi, chat: int, message_id: int) -> SentMessage:
+    """The message as it reads now, after its edits."""
+    return next(m for m in server.messages(chat) if m.message_id == message_id)
 
 
 def _count(server: FakeBotApi, chat: int, part: str) -> int:
@@ -87,6 +92,20 @@ async def test_the_haircut_on_the_16th(
     mine = await say_and_wait(server, alice, "/events", "You are signed up")
     assert "0 left of 2" in mine.plain
     await server.wait_for_answer(bob.press(evening[BOB], "No reminders"))
+    # Carol changes her mind twice about the reminders; Bob frees his place and takes it again.
+    muted = await server.wait_for_answer(carol.press(evening[CAROL], "No reminders"))
+    assert muted["text"] == "No more reminders of this event."
+    await server.wait_idle()
+    on = _now(server, CAROL, evening[CAROL].message_id)
+    assert [b.text for b in on.buttons] == ["🔔 Remind me"]  # no places left to take
+    await server.wait_for_answer(carol.press(on, "Remind me"))
+    await server.wait_idle()
+    assert _now(server, CAROL, on.message_id).button("No reminders")
+    back = _now(server, BOB, evening[BOB].message_id)
+    left = await server.wait_for_answer(bob.press(back, "I can't come"))
+    assert left["text"] == "You are no longer signed up."
+    retaken = await server.wait_for_edit(BOB, back.message_id, "1 left of 2")
+    await server.wait_for_answer(bob.press(retaken, "I'll come"))
 
     moved.set(datetime(2026, 12, 16, 8, 0, tzinfo=SHANGHAI))  # an hour before
     assert (await reminders.tick()).events == 1

@@ -246,3 +246,41 @@ async def test_without_an_admin_chat_a_wish_is_not_taken(
         await say_and_wait(server, alice, "/wish", "Micro-wishes are not set up here yet")
     finally:
         await running.stop()
+
+
+async def test_an_admin_closes_a_fulfilled_wish_and_a_declined_volunteer_cannot_claim(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    alice, admin = server.user(ALICE, "Alice"), server.user(ADMIN, "Admin")
+    hu, carol = server.user(HU, "Hu"), server.user(CAROL, "Carol")
+    await register(server, alice, "1", "2-301")
+    await say_and_wait(server, hu, "/start", "You are a volunteer")
+    ask = await say_and_wait(server, carol, "/volunteer", "Which of these are you")
+    await press_and_wait(server, carol, ask, "Other", "an admin has decided")
+    application = await server.wait_for_message(ADMIN_CHAT, "Carol")
+    await server.wait_for_answer(admin.press(application, "✖️"))
+    await server.wait_for_message(CAROL, "was not approved")
+    again = await server.wait_for_answer(admin.press_data(application, f"v1:vyes:{CAROL}"))
+    assert again["text"] == "This button is no longer valid."  # decided already
+
+    await make_wish(server, alice, "Errand", "Carry my shopping up to the fifth floor")
+    wall = await publish(server, admin, "W-0001")
+    refused = await server.wait_for_answer(carol.press(wall, "认领"))
+    assert "/volunteer" in str(refused["text"])
+    await server.wait_for_answer(hu.press(wall, "认领"))
+    details = await server.wait_for_message(HU, "W-0001")
+    ask = await press_and_wait(server, hu, details, "Fulfilled", "How did W-0001 come true")
+    ask = await say_and_wait(server, hu, "Done on Tuesday", "photo")
+    await press_and_wait(server, hu, ask, "Skip", "marked fulfilled")
+    card = await server.wait_for_edit(ADMIN_CHAT, _admin_card(server).message_id, "待居民确认")
+    assert [b.text for b in card.buttons] == ["🏁 办结"]
+    stranger = await server.wait_for_answer(hu.press(card, "办结"))
+    assert stranger["text"] == "Only admins can do this."
+    await server.wait_for_answer(admin.press(card, "办结"))
+    await server.wait_for_message(ALICE, "W-0001</b> is closed")
+    book = await say_and_wait(server, hu, "/points", "passbook")
+    assert book.plain.count("+5 for wish W-0001") == 1
+
+
+def _admin_card(server: FakeBotApi) -> SentMessage:
+    return next(m for m in server.messages(ADMIN_CHAT) if "W-0001" in m.plain)
