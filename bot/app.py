@@ -6,22 +6,21 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import i18n
+from bot import menus
 from bot.context import BotContext, Services
 from bot.core import Requests
 from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
-from bot.i18n import t
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.schedule import Reminders
 from bot.settings import Settings
+from bot.staff import StaffDesk
 from bot.volunteering import Volunteering
 from storage import clock
 from storage.db import Database
@@ -34,21 +33,8 @@ HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 SCHEDULE_JOB = "deadlines-follow-ups-digests"
 
-# The command menu, in this order; each description is the text command.<name>. Staff get
-# their queue first in their own chat's menu.
-COMMANDS = (
-    "report",
-    "wish",
-    "my",
-    "events",
-    "volunteer",
-    "points",
-    "profile",
-    "language",
-    "cancel",
-    "help",
-)
-STAFF_COMMANDS = ("queue", *COMMANDS)
+# The command menus (by role, chat type and language) are in bot/menus.py.
+COMMANDS = menus.COMMANDS
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -129,6 +115,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         volunteering=Volunteering(db, settings, directory),
         reminders=Reminders(db, settings, directory, requests, gatherings),
         gatherings=gatherings,
+        staff=StaffDesk(db, settings, directory),
         kick=kick,
     )
     application.bot_data["services"] = services
@@ -158,34 +145,17 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 async def _command_menus(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    """The command menu in every language, and each member of staff's with their queue.
+    """The command menus in every language, and each member of staff's own (their queue; an
+    admin's tools, and /bind in the bound groups)."""
+    from handlers.common import set_menus
 
-    A cosmetic call: a failure (a worker who never opened the private chat) is only logged.
-    """
-    bot = application.bot
     group_lang = services.settings.community.group_language
-
-    def menu(lang: str, commands: tuple[str, ...]) -> list[BotCommand]:
-        return [BotCommand(c, t(lang, f"command.{c}")) for c in commands]
-
-    for lang in i18n.LANGUAGES:
-        try:
-            await bot.set_my_commands(
-                menu(lang, COMMANDS), language_code=None if lang == group_lang else lang
-            )
-        except TelegramError:
-            log.warning("could not set the command menu for %s", lang, exc_info=True)
+    plan = menus.general(group_lang)
     directory = services.directory.current
-    staff = sorted(directory.admins | {w for g in directory.active_grids for w in g.workers})
-    for user_id in staff:
+    for user_id in menus.staff_ids(directory):
         person = await services.people.get(user_id)
-        lang = person.lang if person else group_lang
-        try:
-            await bot.set_my_commands(
-                menu(lang, STAFF_COMMANDS), scope=BotCommandScopeChat(user_id)
-            )
-        except TelegramError as exc:
-            log.info("no command menu for staff member %s yet: %s", user_id, exc)
+        plan += menus.personal(directory, user_id, person.lang if person else group_lang)
+    await set_menus(application.bot, plan)
 
 
 async def _tick(context: BotContext) -> None:

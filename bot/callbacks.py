@@ -49,6 +49,16 @@ class Verb(StrEnum):
     # a worker's /queue
     QUEUE_CLAIM = "qclaim"  # arg: request id
     QUEUE_PAGE = "qp"  # arg: page
+    # staff tools: an invite's Accept / No thanks (arg: invite id), /invites' Revoke and pages,
+    # /staff's Remove (arg: the grant's ref, arg2: the person), its confirmation, and pages
+    INVITE_ACCEPT = "iok"
+    INVITE_DECLINE = "ino"
+    INVITE_REVOKE = "irev"
+    INVITES_PAGE = "ip"
+    STAFF_REMOVE = "stdel"
+    STAFF_REMOVE_SURE = "stdelok"
+    STAFF_KEEP = "stkeep"
+    STAFF_PAGE = "stp"
     # wizard steps (arg: the id of the choice (building, category, request), or 0;
     # arg2: the step's nonce)
     BUILDING = "bld"
@@ -83,6 +93,7 @@ WIZARD_VERBS = frozenset(
 # Verbs that carry a second number.
 TWO_ARGS = frozenset({Verb.RATE, Verb.TIMELINE_PAGE, Verb.EVENT_JOIN, Verb.EVENT_LEAVE})
 TWO_ARGS |= WIZARD_VERBS
+TWO_ARGS |= {Verb.STAFF_REMOVE, Verb.STAFF_REMOVE_SURE}
 
 PATTERN = re.compile(rf"^{VERSION}:")
 _GRAMMAR = re.compile(rf"{VERSION}:([a-z]+):([0-9]{{1,12}})(?::([0-9]{{1,12}}))?")

@@ -14,6 +14,7 @@ from bot.gatherings import Gatherings
 from bot.people import People
 from bot.schedule import Reminders
 from bot.settings import Settings
+from bot.staff import StaffDesk
 from bot.volunteering import Volunteering
 from storage.db import Database
 from storage.users import User
@@ -29,6 +30,7 @@ class Services:
     volunteering: Volunteering
     reminders: Reminders
     gatherings: Gatherings
+    staff: StaffDesk
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
 

@@ -42,10 +42,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import reach
 from bot.directory import DirectoryBook
-from bot.i18n import t
 from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
-from bot.messages import Outgoing, enqueue, enqueue_fallbacks
+from bot.messages import enqueue
 from bot.render import retired_copy
 from bot.settings import Settings
 from storage import clock, outbox
@@ -305,35 +305,14 @@ class Deliverer:
     async def _unreachable(self, row: OutboxRow, reason: str) -> None:
         """The chat refuses us: keep its messages until it writes again, and post what stands
         in for each of them (a group's cards go to its workers, else the admin chat)."""
-        log.info("chat %s refuses delivery (%s); holding its messages", row.chat_id, reason)
         async with self._db.transaction() as conn:
-            waiting = await outbox.pending_for_chat(conn, row.chat_id)
-            newly = await outbox.hold_chat(conn, row.chat_id, reason)
-            for held in [row, *(w for w in waiting if w.id != row.id)]:
-                await enqueue_fallbacks(conn, held.fallbacks)
-            if newly and row.chat_id < 0:
-                grid = self._grid_of(row.chat_id, await outbox.chat_migrations(conn))
-                await self._tell_admins(
-                    conn,
-                    row.chat_id,
-                    "admin.group_unreachable",
-                    chat=row.chat_id,
-                    grid=grid,
-                    reason=reason,
-                )
-
-    def _grid_of(self, chat_id: int, migrations: dict[int, int]) -> str:
-        grid = self._directory.current.grid_of_chat(chat_id, migrations)
-        return grid.name if grid is not None else "—"
+            await reach.hold_chat(
+                conn, self._directory.current, self._settings, row.chat_id, reason, first=row
+            )
 
     async def _tell_admins(
         self, conn: aiosqlite.Connection, about_chat: int, key: str, **params: Any
     ) -> None:
-        admin_chat = self._directory.current.admin_chat_id
-        if admin_chat is None:
-            return
-        admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
-        if admin_chat == about_chat:  # the admin chat itself: nobody left to tell
-            return
-        lang = self._settings.community.group_language
-        await enqueue(conn, Outgoing(admin_chat, t(lang, key, **params)))
+        await reach.tell_admins(
+            conn, self._directory.current, self._settings, about_chat, key, **params
+        )

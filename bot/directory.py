@@ -321,7 +321,11 @@ async def sync(conn: aiosqlite.Connection, settings: Settings, final: Iterable[s
     for key, grid in wanted["grids"].items():
         old = before["grids"].get(key)
         if old != grid:
-            await store.put_grid(conn, key, grid["name"], grid["group_chat_id"], None)
+            group = grid["group_chat_id"]
+            if old is not None and old["group_chat_id"] == group:
+                # Only the name changed: a group bound at runtime (/bind) stands.
+                group = await store.grid_group(conn, key)
+            await store.put_grid(conn, key, grid["name"], group, None)
             await change(f"grid {key} ({grid['name']}) {'changed' if old else 'added'}")
     for name, grid_key in wanted["buildings"].items():
         old = before["buildings"].get(name)

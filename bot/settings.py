@@ -277,6 +277,11 @@ class EventReminders(Section):
         return _clock_time(value) if value else value
 
 
+class StaffSettings(Section):
+    # An invite link (/invite) can be used for this many days after it was made.
+    invite_days: int = Field(default=7, ge=1, le=90)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -299,6 +304,7 @@ class Settings(BaseSettings):
     volunteers: list[Volunteer] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     event_reminders: EventReminders = EventReminders()
+    staff: StaffSettings = StaffSettings()
 
     @classmethod
     def settings_customise_sources(

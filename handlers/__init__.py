@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import events, registration, repair, volunteer, wish, worker
+from handlers import events, registration, repair, staff, volunteer, wish, worker
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -45,6 +45,8 @@ async def gate(update: Update, context: BotContext) -> None:
         return  # a group became a supergroup: not a person speaking, but we must follow it
     if message is None and update.callback_query is None and update.my_chat_member is None:
         raise ApplicationHandlerStop
+    if update.my_chat_member is not None:
+        return  # Telegram telling us the bot joined or left a chat, whoever did it
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop
@@ -186,6 +188,9 @@ PRIVATE_COMMANDS = [
     "event_cancel",
     "event_add",
     "event_edit",
+    "invite",
+    "invites",
+    "staff",
     "award",
     "redeem",
     "profile",
@@ -209,6 +214,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
+        # Before registration: a /start that carries an invite code is the staff tools'.
+        *staff.build_handlers(),
         *registration.build_handlers(),
         *repair.build_handlers(),
         *worker.build_handlers(),

@@ -10,6 +10,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
     CallbackQuery,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -27,6 +30,7 @@ from bot.delivery import markup
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import t
 from bot.limits import ANSWER_MAX, clip, fit, plain
+from bot.menus import Menu
 from bot.messages import Keyboard, keyboard_dicts, send_later
 from storage.dialogs import Dialog
 
@@ -203,3 +207,21 @@ class Flow:
     # A worker's wizard (resolve, note) may interrupt any other: that one keeps its step and
     # is asked again afterwards. Other wizards resume the open one instead of starting.
     interrupts: bool = False
+
+
+async def set_menus(bot: Bot, menus: list[Menu]) -> None:
+    """Set (or, with no commands, delete) each command menu. A cosmetic call: a failure (a
+    person who never opened the private chat, a group the bot is not in) is only logged."""
+    for menu in menus:
+        scope = BotCommandScope.de_json(menu.scope, bot)
+        try:
+            if menu.commands:
+                await bot.set_my_commands(
+                    [BotCommand(name, text) for name, text in menu.commands],
+                    scope=scope,
+                    language_code=menu.language,
+                )
+            else:
+                await bot.delete_my_commands(scope=scope, language_code=menu.language)
+        except TelegramError as exc:
+            log.info("command menu %s not set: %s", menu.scope, exc)

@@ -189,3 +189,10 @@ async def open_requests(
         (value, *final),
     ) as cur:
         return list(await cur.fetchall())
+
+
+async def grid_group(conn: aiosqlite.Connection, key: str) -> int | None:
+    """The group chat a grid has now (set by the config file or bound at runtime)."""
+    async with conn.execute("SELECT group_chat_id FROM grids WHERE key = ?", (key,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else None

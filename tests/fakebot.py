@@ -523,6 +523,26 @@ class FakeBotApi:
         """Undo forbid()."""
         self._forbidden.discard(chat_id)
 
+    def remove_bot(self, group: FakeGroup, by: FakeUser, *, kicked: bool = True) -> JSON:
+        """`by` removes the bot from the group: a my_chat_member update, and from now on sends
+        there are refused with 403, as Telegram does."""
+        self.forbid(group.id)
+        status: JSON = {"status": "kicked", "until_date": 0} if kicked else {"status": "left"}
+        return self._membership(group, by, {"status": "member"}, status)
+
+    def add_bot(self, group: FakeGroup, by: FakeUser) -> JSON:
+        """`by` adds the bot to the group (again): a my_chat_member update; sends work."""
+        self.allow(group.id)
+        return self._membership(group, by, {"status": "left"}, {"status": "member"})
+
+    def _membership(self, group: FakeGroup, by: FakeUser, old: JSON, new: JSON) -> JSON:
+        bot = self._bot_user()
+        member: JSON = {"chat": self._chat(group.id), "from": by.as_dict()}
+        member |= {"date": int(time.time())}
+        member |= {"old_chat_member": {"user": bot} | old, "new_chat_member": {"user": bot} | new}
+        self._push_update({"my_chat_member": member})
+        return member
+
     def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
         """Answer sends to old_chat_id with a migrate_to_chat_id error."""
         self._migrated[old_chat_id] = new_chat_id

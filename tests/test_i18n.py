@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import i18n
-from bot.app import COMMANDS
 from bot.domain import Action, Status
 from bot.i18n import (
     LOCALES,
@@ -30,6 +29,7 @@ from bot.i18n import (
     t,
 )
 from bot.kinds import kinds
+from bot.menus import EVERY_COMMAND
 from bot.render import CARD_BUTTONS
 from bot.settings import AFFILIATIONS, DEFAULT_WISH_KINDS
 
@@ -426,8 +426,8 @@ def test_dynamic_keys_exist() -> None:
     assert {"filed", "follow", "claim", "resolve"} <= actions
     for action in actions:
         wanted.setdefault(f"event.{action}", set()).add("render.event_line")
-    for command in COMMANDS:
-        wanted.setdefault(f"command.{command}", set()).add("app.COMMANDS")
+    for command in EVERY_COMMAND:
+        wanted.setdefault(f"command.{command}", set()).add("menus.EVERY_COMMAND")
     for wish_kind in DEFAULT_WISH_KINDS:
         wanted.setdefault(f"wish.kind.{wish_kind}", set()).add("settings.DEFAULT_WISH_KINDS")
     for reason in ("wish", "award", "redeem"):

@@ -1,0 +1,67 @@
+"""A chat that refuses the bot: hold what is owed to it, post each held message's fallback (a
+grid group's cards go to its workers privately, else to the admin chat), and tell the admin
+chat once. Used by the delivery loop (a send refused) and when Telegram says the bot was
+removed from a group; the chat gets its messages again as soon as it writes to the bot."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiosqlite
+
+from bot.directory import Directory
+from bot.i18n import t
+from bot.messages import Outgoing, enqueue, enqueue_fallbacks
+from bot.settings import Settings
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+
+async def hold_chat(
+    conn: aiosqlite.Connection,
+    directory: Directory,
+    settings: Settings,
+    chat_id: int,
+    reason: str,
+    first: outbox.OutboxRow | None = None,
+    note: tuple[str, dict[str, Any]] | None = None,
+) -> bool:
+    """Hold the chat's messages and post their fallbacks; True if it was reachable until now.
+
+    `first` is a row already taken from the queue (its fallbacks go out too); `note` is the
+    text key and parameters the admin chat is told, once, when a group becomes unreachable.
+    """
+    log.info("chat %s refuses delivery (%s); holding its messages", chat_id, reason)
+    waiting = await outbox.pending_for_chat(conn, chat_id)
+    newly = await outbox.hold_chat(conn, chat_id, reason)
+    rows = [first] if first is not None else []
+    for held in [*rows, *(w for w in waiting if first is None or w.id != first.id)]:
+        await enqueue_fallbacks(conn, held.fallbacks)
+    if newly and chat_id < 0:
+        grid = directory.grid_of_chat(chat_id, await outbox.chat_migrations(conn))
+        key, params = note or ("admin.group_unreachable", {})
+        params = {"chat": chat_id, "grid": grid.name if grid else "—", "reason": reason} | params
+        await tell_admins(conn, directory, settings, chat_id, key, **params)
+    return newly
+
+
+async def tell_admins(
+    conn: aiosqlite.Connection,
+    directory: Directory,
+    settings: Settings,
+    about_chat: int,
+    key: str,
+    **params: Any,
+) -> None:
+    """A note to the admin chat (in the group language), unless it is about that chat."""
+    admin_chat = directory.admin_chat_id
+    if admin_chat is None:
+        return
+    admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
+    if admin_chat == about_chat:  # the admin chat itself: nobody left to tell
+        log.warning("the admin chat %s cannot be reached: %s", about_chat, key)
+        return
+    lang = settings.community.group_language
+    await enqueue(conn, Outgoing(admin_chat, t(lang, key, **params)))
