@@ -78,6 +78,16 @@ async def test_admin_binds_a_group_to_a_grid_and_it_stands_across_a_restart(
         for r in rows
     )
 
+    # A new staff group, added by an admin, says how to bind it; /bind admin moves the admin
+    # chat there, and the old one is told.
+    staff_room = server.group(-100555, "Staff room")
+    server.add_bot(staff_room, admin)
+    await server.wait_for_message(-100555, "/bind grid 网格编号")  # the group language
+    admin.send("/bind admin", chat=staff_room)
+    await server.wait_for_message(-100555, "This group is now the admin chat")
+    await server.wait_for_message(ADMIN_CHAT, "管理员群现在是群「Staff room」(-100555)")
+    assert bot.services.directory.current.admin_chat_id == -100555
+
 
 async def test_bot_removed_from_a_grid_group_sends_its_cards_to_the_workers(
     server: FakeBotApi, bot: RunningBot
