@@ -247,6 +247,8 @@ class StaffDesk:
             if row.role == ADMIN and len(self.directory.admins) <= 1:
                 return Result("staff.last_admin")
             await store.remove_role(conn, ref, user_id)
+            if row.role == VOLUNTEER:
+                await store.end_volunteer(conn, user_id, admin_id)
             where = f" from grid {row.grid_key}" if row.grid_key else ""
             await directory_store.log_change(
                 conn, f"{row.role} {user_id} removed{where}", admin_id, ADMIN_SOURCE

@@ -360,11 +360,8 @@ async def bind(update: Update, context: BotContext) -> None:
     await say(context, chat.id, text)
     if result.ok:
         context.services.kick()
-        admins = sorted(context.directory.admins)
-        await set_menus(
-            context.bot,
-            [m for a in admins for m in menus.personal(context.directory, a, lang)],
-        )
+        for admin in sorted(context.directory.admins):  # /bind in the newly bound group
+            await _refresh_menus(context, admin)
 
 
 async def group_help(update: Update, context: BotContext) -> None:

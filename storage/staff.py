@@ -194,3 +194,12 @@ async def bind_grid(conn: aiosqlite.Connection, key: str, chat_id: int, by: int)
         (chat_id, by, now_iso(), key),
     )
     return others
+
+
+async def end_volunteer(conn: aiosqlite.Connection, user_id: int, by: int) -> None:
+    """A volunteer's role was taken away: their record says so (they may apply again)."""
+    await conn.execute(
+        "UPDATE volunteers SET status = 'declined', decided_by = ?, decided_at = ? "
+        "WHERE user_id = ? AND status = 'approved'",
+        (by, now_iso(), user_id),
+    )

@@ -171,6 +171,16 @@ async def test_a_multi_use_link_serves_several_people_until_revoked(
     assert "#1 · a volunteer · used 2 times" in listed.plain
     assert bot.services.directory.current.is_volunteer(OTHER)
 
+    # A volunteer removed with /staff is one no longer, and may apply again.
+    roster = await say_and_wait(server, admin, "/staff", "Volunteers")
+    sure = await press_and_wait(server, admin, roster, "Qian Other", "Remove Qian Other as")
+    await server.wait_for_answer(admin.press(sure, "Yes, remove"))
+    await server.wait_for_message(OTHER, "you are no longer a volunteer")
+    assert not bot.services.directory.current.is_volunteer(OTHER)
+    await say_and_wait(
+        server, server.user(OTHER, "Qian Other"), "/volunteer", "Which of these are you?"
+    )
+
 
 async def test_staff_lists_roles_and_removes_one_after_confirming(
     server: FakeBotApi, bot: RunningBot
