@@ -277,6 +277,19 @@ class EventReminders(Section):
         return _clock_time(value) if value else value
 
 
+class PosterSettings(Section):
+    # A font file with Chinese glyphs (.ttf, .otf, .ttc) for the building posters (and
+    # charts). Empty: a CJK font of the system if there is one, else the packaged Noto Sans CJK.
+    font_path: str = ""
+
+    @field_validator("font_path")
+    @classmethod
+    def _font_exists(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"no font file at {value!r}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -299,6 +312,7 @@ class Settings(BaseSettings):
     volunteers: list[Volunteer] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     event_reminders: EventReminders = EventReminders()
+    posters: PosterSettings = PosterSettings()
 
     @classmethod
     def settings_customise_sources(
