@@ -327,7 +327,8 @@ class FakeBotApi:
 
     async def start(self) -> None:
         """Start listening on a free port of 127.0.0.1."""
-        app = web.Application()
+        # Telegram takes uploads of up to 50 MB from a bot (aiohttp's default is 1 MB).
+        app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         # Cancel handlers whose client went away: PTB abandons its long poll on stop.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
