@@ -49,6 +49,10 @@ class Verb(StrEnum):
     # a worker's /queue
     QUEUE_CLAIM = "qclaim"  # arg: request id
     QUEUE_PAGE = "qp"  # arg: page
+    # building posters: one building's (arg: building id), the buttons' page, all in a PDF
+    POSTER = "po"
+    POSTER_PAGE = "popg"
+    POSTERS_PDF = "popdf"
     # wizard steps (arg: the id of the choice (building, category, request), or 0;
     # arg2: the step's nonce)
     BUILDING = "bld"

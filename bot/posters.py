@@ -52,6 +52,7 @@ def deep_link(bot_username: str, building_id: int) -> str:
 # A PDF holds at most this many pages, so that even a large community's file stays well
 # under Telegram's 50 MB for a bot's upload (a page is about 0.45 MB).
 PDF_PAGES = 40
+MENU_PAGE = 24  # building buttons under /poster, three to a row
 
 
 def printable(directory: Directory, user_id: int) -> list[Building]:
@@ -72,6 +73,14 @@ def find_building(directory: Directory, text: str) -> Building | None:
     if named is not None:
         return named
     return directory.building(int(text)) if text.isdecimal() and len(text) < 19 else None
+
+
+def menu_page(buildings: Sequence[Building], page: int) -> tuple[list[Building], int, int]:
+    """The buildings on one page of the /poster buttons, that page (kept in range) and the
+    number of pages."""
+    count = max(1, -(-len(buildings) // MENU_PAGE))
+    page = min(max(page, 0), count - 1)
+    return list(buildings[page * MENU_PAGE : (page + 1) * MENU_PAGE]), page, count
 
 
 def chunks(buildings: Sequence[Building], size: int = PDF_PAGES) -> list[list[Building]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import zxingcpp
 from PIL import Image
 
-from tests.conftest import ADMIN, WORKER_A1, RunningBot
+from tests.conftest import ADMIN, WORKER_A1, RunningBot, community
 from tests.fakebot import FakeBotApi, SentMessage
 from tests.journeys import last_id, press_and_wait, register, say_and_wait
 
@@ -63,7 +64,7 @@ async def test_posters_gives_one_pdf_with_a_page_per_building(
     mine = await document(server, WORKER_A1, "The posters of 2 buildings, one A4 page each: 1, 2")
     assert mine.document is not None and page_count(mine.document) == 2
     refused = await say_and_wait(server, worker, "/poster 3", "not in your grid")
-    assert "Your buildings: 1, 2" in refused.plain
+    assert [b.text for b in refused.buttons] == ["1", "2", "📄 All in one PDF"]
     await server.wait_idle(0.3)
     assert [m.method for m in server.messages(WORKER_A1)].count("sendDocument") == 1
 
@@ -78,12 +79,62 @@ async def test_a_resident_is_refused_and_an_unknown_building_is_named(
 
     admin = server.user(ADMIN, "Director Zhou")
     unknown = await say_and_wait(server, admin, "/poster 99栋", "There is no building")
-    assert "“99栋”" in unknown.plain and "Your buildings: 1, 2, 3, 4, 5" in unknown.plain
-    usage = await say_and_wait(server, admin, "/poster", "Usage: /poster BUILDING")
-    assert "/poster 1" in usage.plain
+    assert "“99栋”" in unknown.plain
+    assert [b.text for b in unknown.buttons] == ["1", "2", "3", "4", "5", "📄 All in one PDF"]
     await server.wait_idle(0.3)
     for chat in (ALICE, ADMIN):
         assert all(m.method != "sendDocument" for m in server.messages(chat))
+
+    # A poster button pressed by a resident (forged, or forwarded) prints nothing.
+    forged = await server.wait_for_message(ALICE, "printed by the service center's staff")
+    refused = await server.wait_for_answer(
+        alice.press_data(forged, f"v1:po:{building_id(bot, '1')}")
+    )
+    assert "printed by the service center's staff" in str(refused["text"])
+    await server.wait_idle(0.3)
+    assert all(m.method != "sendDocument" for m in server.messages(ALICE))
+
+
+async def test_poster_alone_offers_the_buildings_as_buttons(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    worker = server.user(WORKER_A1, "Wang A1")
+    menu = await say_and_wait(server, worker, "/poster", "Which building's poster?")
+    assert "/poster 1" in menu.plain
+    assert [b.text for b in menu.buttons] == ["1", "2", "📄 All in one PDF"]
+    worker.press(menu, "2")
+    sent = await document(server, WORKER_A1, "The poster of 2 (Grid A)")
+    assert sent.document is not None
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(sent.document)))
+    assert [c.text for c in codes] == [f"{LINK}b{building_id(bot, '2')}"]
+    worker.press(menu, "All in one PDF")
+    pdf = await document(server, WORKER_A1, "The posters of 2 buildings")
+    assert pdf.document is not None and page_count(pdf.document) == 2
+
+    # Building 3 is grid B's: a forged button for it is no longer valid and prints nothing.
+    answer = await server.wait_for_answer(
+        worker.press_data(menu, f"v1:po:{building_id(bot, '3')}")
+    )
+    assert "no longer valid" in str(answer["text"])
+    await server.wait_idle(0.3)
+    assert [m.method for m in server.messages(WORKER_A1)].count("sendDocument") == 2
+
+
+async def test_many_buildings_are_paged(server: FakeBotApi, tmp_path: Path) -> None:
+    names = [f"{n}栋" for n in range(1, 31)]
+    grids = [{"id": "A", "name": "Grid A", "buildings": names, "workers": [WORKER_A1]}]
+    running = RunningBot(community(tmp_path / "many.sqlite3", server.base_url, grids=grids))
+    await running.start()
+    try:
+        admin = server.user(ADMIN, "Director Zhou")
+        menu = await say_and_wait(server, admin, "/poster", "Page 1/2")
+        assert [b.text for b in menu.buttons][:24] == names[:24]
+        assert [b.text for b in menu.buttons][24:] == ["Next ▶️", "📄 All in one PDF"]
+        admin.press(menu, "Next")
+        turned = await server.wait_for_edit(ADMIN, menu.message_id, "Page 2/2")
+        assert [b.text for b in turned.buttons] == [*names[24:], "◀️ Previous", "📄 All in one PDF"]
+    finally:
+        await running.stop()
 
 
 async def test_a_resident_who_scans_a_poster_is_asked_the_unit_and_registers_there(
