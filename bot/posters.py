@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,8 +138,18 @@ def posters_pdf(posters: Iterable[Poster], font: Path | None) -> bytes:
     return out.getvalue()
 
 
+# The fonts are cached and shared, and FreeType faces are not safe to use from two threads at
+# once: one poster is drawn at a time.
+_DRAWING = threading.Lock()
+
+
 def draw_poster(poster: Poster, font_path: Path | None) -> Image.Image:
     """Draw the page: red band with the community, the building, headings, QR code, steps."""
+    with _DRAWING:
+        return _draw(poster, font_path)
+
+
+def _draw(poster: Poster, font_path: Path | None) -> Image.Image:
     image = Image.new("RGB", (WIDTH, HEIGHT), WHITE)
     draw = ImageDraw.Draw(image)
     width = WIDTH - 2 * MARGIN

@@ -144,3 +144,14 @@ def test_the_example_config_shows_the_poster_settings() -> None:
     with example.open("rb") as fh:
         written = tomllib.load(fh)
     assert set(PosterSettings.model_fields) <= set(written["posters"])
+
+
+def test_without_any_cjk_font_the_poster_is_still_drawn_and_scans() -> None:
+    book = directory()
+    building = book.building(1)
+    assert building is not None
+    poster = poster_for("Nanning St.", book, building, "community_test_bot")
+    image = Image.open(io.BytesIO(poster_png(poster, None)))
+    assert [c.text for c in zxingcpp.read_barcodes(image)] == [
+        "https://t.me/community_test_bot?start=b1"
+    ]
