@@ -59,6 +59,10 @@ class Verb(StrEnum):
     STAFF_REMOVE_SURE = "stdelok"
     STAFF_KEEP = "stkeep"
     STAFF_PAGE = "stp"
+    # building posters: one building's (arg: building id), the buttons' page, all in a PDF
+    POSTER = "po"
+    POSTER_PAGE = "popg"
+    POSTERS_PDF = "popdf"
     # wizard steps (arg: the id of the choice (building, category, request), or 0;
     # arg2: the step's nonce)
     BUILDING = "bld"

@@ -280,6 +280,17 @@ class EventReminders(Section):
 class StaffSettings(Section):
     # An invite link (/invite) can be used for this many days after it was made.
     invite_days: int = Field(default=7, ge=1, le=90)
+class PosterSettings(Section):
+    # A font file with Chinese glyphs (.ttf, .otf, .ttc) for the building posters (and
+    # charts). Empty: a CJK font of the system if there is one, else the packaged Noto Sans CJK.
+    font_path: str = ""
+
+    @field_validator("font_path")
+    @classmethod
+    def _font_exists(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"no font file at {value!r}")
+        return value
 
 
 class Settings(BaseSettings):
@@ -305,6 +316,7 @@ class Settings(BaseSettings):
     events: list[Event] = Field(default_factory=list)
     event_reminders: EventReminders = EventReminders()
     staff: StaffSettings = StaffSettings()
+    posters: PosterSettings = PosterSettings()
 
     @classmethod
     def settings_customise_sources(

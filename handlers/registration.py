@@ -9,7 +9,7 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, i18n, render
+from bot import callbacks, i18n, posters, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
 from bot.domain import UNIT_MAX
@@ -97,7 +97,8 @@ async def prompt(context: BotContext, dialog: Dialog, intro: str | None = None) 
         text = f"{intro}\n\n{question}" if intro else question
         await say(context, uid, text, building_buttons(context, dialog.nonce))
     elif step is Step.UNIT:
-        await say(context, uid, t(lang, "reg.ask_unit", building=dialog.data["building"]))
+        question = t(lang, "reg.ask_unit", building=dialog.data["building"])
+        await say(context, uid, f"{intro}\n\n{question}" if intro else question)
     elif step is Step.PHONE:
         keyboard = ReplyKeyboardMarkup(
             [
@@ -226,9 +227,16 @@ async def start(update: Update, context: BotContext) -> None:
     community = context.settings.community.name
     if await greet_staff(update, context):
         return
+    # A building poster's QR code: /start b<building id>.
+    poster = posters.building_of_payload(context.args[0]) if context.args else None
+    if poster is not None and await _poster_answers(context, user.id, poster):
+        return
     if await router(context).resume(context, user.id):
         return
     registered = context.person is not None and context.person.registered
+    if poster is not None:
+        await _from_poster(context, user.id, poster)
+        return
     if context.directory.is_volunteer(user.id):
         # A volunteer, like staff, is not asked to register (they may, from /profile).
         hint = "" if registered else "\n" + t(lang, "staff.resident_hint")
@@ -240,6 +248,49 @@ async def start(update: Update, context: BotContext) -> None:
         )
         return
     await start_registration(context, user.id)
+
+
+async def _poster_answers(context: BotContext, user_id: int, building_id: int) -> bool:
+    """A poster scanned while the building question is open answers it."""
+    dialog = await context.services.people.dialog(user_id)
+    building = context.directory.building(building_id)
+    if dialog is None or dialog.flow != FLOW or dialog.step != Step.BUILDING or not building:
+        return False
+    await _advance(context, dialog, Step.UNIT, building=building.name)
+    return True
+
+
+async def _from_poster(context: BotContext, user_id: int, building_id: int) -> None:
+    """/start from a building's poster: someone new registers there, asked the unit straight
+    away (the building retired: asked the building, with an apology); someone registered is
+    told where they are, and how to move to the poster's building."""
+    lang = lang_of(context)
+    person = context.person
+    building = context.directory.building(building_id)
+    welcome = t(lang, "reg.welcome", community=context.settings.community.name)
+    if person is None or not person.registered:
+        if building is None:
+            dialog = await router(context).open(context, user_id, FLOW, Step.BUILDING, {})
+            await prompt(context, dialog, f"{welcome}\n\n{t(lang, 'reg.poster_unknown')}")
+            return
+        data = {"then": None, "building": building.name}
+        dialog = await router(context).open(context, user_id, FLOW, Step.UNIT, data)
+        await prompt(context, dialog, welcome)
+        return
+    where = {"building": person.building or "", "unit": person.unit or ""}
+    if building is None:
+        community = context.settings.community.name
+        await say(
+            context, user_id, t(lang, "help", community=community), reply_markup=main_menu(lang)
+        )
+    elif building.name == person.building:
+        await say(
+            context, user_id, t(lang, "reg.poster_same", **where), reply_markup=main_menu(lang)
+        )
+    else:
+        text = t(lang, "reg.poster_other", poster=building.name, **where)
+        change = [[Button(t(lang, "profile.edit"), Callback(Verb.EDIT_PROFILE))]]
+        await say(context, user_id, text, change)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

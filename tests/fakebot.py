@@ -40,6 +40,8 @@ _INJECTED = {
 # Every method that posts a new message counts against Telegram's flood limits.
 _FLOOD_METHODS = {"sendmessage", "sendphoto", "sendmediagroup", "senddocument", "copymessage"}
 _FLOOD_METHODS |= {"forwardmessage"}
+# Where _read_params puts uploaded files' names and bytes, by field.
+_UPLOADS = "_uploads"
 ANONYMOUS_ADMIN_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' posts
 SERVICE_ACCOUNT_ID = 777000  # "Telegram", the sender of channel posts relayed to a group
 
@@ -103,6 +105,9 @@ class SentMessage:
     parse_mode: str | None
     date: int = field(default_factory=lambda: int(time.time()))
     deleted: bool = False
+    # sendDocument: the uploaded file's name and bytes, as the bot sent them.
+    file_name: str | None = None
+    document: bytes | None = None
 
     @property
     def plain(self) -> str:
@@ -312,6 +317,7 @@ class FakeBotApi:
             "getchat": lambda p: self._chat(_as_int(p.get("chat_id")) or 0) | full_chat_info,
             "sendmessage": self._send,
             "sendphoto": self._send,
+            "senddocument": self._send,
             "editmessagetext": lambda p: self._edit(p, "text"),
             "editmessagecaption": lambda p: self._edit(p, "caption"),
             "editmessagereplymarkup": lambda p: self._edit(p, None),
@@ -321,7 +327,8 @@ class FakeBotApi:
 
     async def start(self) -> None:
         """Start listening on a free port of 127.0.0.1."""
-        app = web.Application()
+        # Telegram takes uploads of up to 50 MB from a bot (aiohttp's default is 1 MB).
+        app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         # Cancel handlers whose client went away: PTB abandons its long poll on stop.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
@@ -626,6 +633,13 @@ class FakeBotApi:
             size = {"file_id": msg.photo, "file_unique_id": f"u{msg.message_id}"}
             data["photo"] = [size | {"width": 1280, "height": 960}]
             data |= {"caption": msg.text} if msg.text is not None else {}
+        elif msg.method == "sendDocument":
+            data["document"] = {
+                "file_id": f"BQAD-doc-{msg.message_id}",
+                "file_unique_id": f"d{msg.message_id}",
+                "file_name": msg.file_name or "file",
+            }
+            data |= {"caption": msg.text} if msg.text is not None else {}
         else:
             data["text"] = msg.text or ""
         if msg.edits:
@@ -752,11 +766,18 @@ class FakeBotApi:
         if chat_id is None:
             raise _ApiError(400, "Bad Request: chat not found")
         markup = _checked_markup(params.get("reply_markup"))
-        method = "sendPhoto" if "photo" in params else "sendMessage"
-        text = params.get("caption" if method == "sendPhoto" else "text")
+        uploads: dict[str, tuple[str, bytes]] = params.pop(_UPLOADS, {})
+        method = "sendMessage"
+        if "photo" in params:
+            method = "sendPhoto"
+        elif "document" in params:
+            method = "sendDocument"
+        captioned = method != "sendMessage"
+        text = params.get("caption" if captioned else "text")
         if method == "sendMessage" and not text:
             raise _ApiError(400, "Bad Request: message text is empty")
-        _check_text(text, params.get("parse_mode"), 1024 if method == "sendPhoto" else 4096)
+        _check_text(text, params.get("parse_mode"), 1024 if captioned else 4096)
+        file_name, document = uploads.get("document", (None, None))
         msg = SentMessage(
             chat_id=chat_id,
             message_id=next(self._message_ids),
@@ -766,6 +787,8 @@ class FakeBotApi:
             edits=0,
             method=method,
             parse_mode=params.get("parse_mode"),
+            file_name=file_name,
+            document=document,
         )
         self._messages.setdefault(chat_id, []).append(msg)
         self._pulse()
@@ -778,7 +801,7 @@ class FakeBotApi:
         markup = _checked_markup(params.get("reply_markup"))
         text, parse_mode = msg.text, msg.parse_mode
         if field is not None:
-            if (field == "caption") != (msg.method == "sendPhoto"):
+            if (field == "caption") != (msg.method in ("sendPhoto", "sendDocument")):
                 raise _ApiError(400, f"Bad Request: there is no {field} in the message to edit")
             text, parse_mode = params.get(field), params.get("parse_mode")
             _check_text(text, parse_mode, 1024 if field == "caption" else 4096)
@@ -835,6 +858,7 @@ async def _read_params(request: web.Request) -> JSON:
     for key, value in (await request.post()).items():
         if isinstance(value, web.FileField):
             params[key] = f"uploaded:{value.filename}"
+            params.setdefault(_UPLOADS, {})[key] = (value.filename, value.file.read())
         else:
             params[key] = _decode(key, str(value))
     return params
