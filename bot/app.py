@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
+from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
 from bot.core import Requests
 from bot.delivery import Deliverer
@@ -97,8 +98,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     job_queue = application.job_queue
     assert job_queue is not None, "install python-telegram-bot[job-queue]"
 
+    broadcasts = Broadcasts(db, settings, directory)
+
     async def deliver(_: Any) -> None:
         await deliverer.run()
+        # A broadcast whose every message is settled now: its report goes to its admin.
+        if await broadcasts.report():
+            kick()
 
     def kick() -> None:
         job_queue.run_once(deliver, 0)
@@ -117,6 +123,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         gatherings=gatherings,
         staff=StaffDesk(db, settings, directory),
         kick=kick,
+        broadcasts=broadcasts,
     )
     application.bot_data["services"] = services
     # The database is the truth; these jobs only tick. Delivery starts at once, which also

@@ -76,6 +76,12 @@ class Verb(StrEnum):
     DIFFERENT = "dupn"
     LANGUAGE = "lang"  # arg: the language's code in base 36 (i18n.language_id)
     EDIT_PROFILE = "prof"
+    # an admin's announcement: the audience (arg: 0, or the grid's number from grid_ids;
+    # a building is Verb.BUILDING; arg2: the step's nonce)
+    BC_EVERYONE = "bcall"
+    BC_GRID = "bcgrid"
+    BC_BUILDINGS = "bcbld"  # show the buildings to choose one
+    BC_VOLUNTEERS = "bcvol"
 
 
 # Buttons of a wizard step: they carry the nonce of the step that showed them, so a press on an
@@ -91,6 +97,10 @@ WIZARD_VERBS = frozenset(
         Verb.REDO,
         Verb.FOLLOW,
         Verb.DIFFERENT,
+        Verb.BC_EVERYONE,
+        Verb.BC_GRID,
+        Verb.BC_BUILDINGS,
+        Verb.BC_VOLUNTEERS,
     }
 )
 

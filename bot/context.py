@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.broadcasting import Broadcasts
 from bot.core import Requests
 from bot.directory import Directory, DirectoryBook
 from bot.gatherings import Gatherings
@@ -33,6 +34,7 @@ class Services:
     staff: StaffDesk
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
+    broadcasts: Broadcasts
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -25,12 +25,15 @@ COMMANDS = (  # a resident's, in private chats (and the default)
     "cancel",
     "help",
 )
-WORKER_COMMANDS = ("queue", *COMMANDS)
+WORKER_COMMANDS = ("queue", "poster", "posters", *COMMANDS)
 ADMIN_COMMANDS = (
     "queue",
     "invite",
     "invites",
     "staff",
+    "broadcast",
+    "poster",
+    "posters",
     "events",
     "event_add",
     "event_edit",

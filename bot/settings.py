@@ -280,6 +280,8 @@ class EventReminders(Section):
 class StaffSettings(Section):
     # An invite link (/invite) can be used for this many days after it was made.
     invite_days: int = Field(default=7, ge=1, le=90)
+
+
 class PosterSettings(Section):
     # A font file with Chinese glyphs (.ttf, .otf, .ttc) for the building posters (and
     # charts). Empty: a CJK font of the system if there is one, else the packaged Noto Sans CJK.

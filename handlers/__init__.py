@@ -21,7 +21,17 @@ from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import events, posters, registration, repair, staff, volunteer, wish, worker
+from handlers import (
+    broadcast,
+    events,
+    posters,
+    registration,
+    repair,
+    staff,
+    volunteer,
+    wish,
+    worker,
+)
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -195,6 +205,7 @@ PRIVATE_COMMANDS = [
     "redeem",
     "poster",
     "posters",
+    "broadcast",
     "profile",
     "language",
     "help",
@@ -213,6 +224,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     flows = [registration.REGISTRATION, repair.REPORT, repair.ANSWER]
     flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
+    flows += [broadcast.BROADCAST]
     router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
@@ -225,6 +237,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *volunteer.build_handlers(),
         *events.build_handlers(),
         *posters.build_handlers(),
+        *broadcast.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),
