@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import events, registration, repair, volunteer, wish, worker
+from handlers import events, registration, repair, stats, volunteer, wish, worker
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -188,6 +188,8 @@ PRIVATE_COMMANDS = [
     "event_edit",
     "award",
     "redeem",
+    "stats",
+    "export",
     "profile",
     "language",
     "help",
@@ -215,6 +217,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *wish.build_handlers(),
         *volunteer.build_handlers(),
         *events.build_handlers(),
+        *stats.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),

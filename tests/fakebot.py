@@ -38,6 +38,8 @@ _INJECTED = {
     403: "Forbidden: bot was blocked by the user",
 }
 # Every method that posts a new message counts against Telegram's flood limits.
+# Where the files a call uploaded are kept in its parameters: field -> (file name, content).
+_UPLOADS = "__uploads__"
 _FLOOD_METHODS = {"sendmessage", "sendphoto", "sendmediagroup", "senddocument", "copymessage"}
 _FLOOD_METHODS |= {"forwardmessage"}
 ANONYMOUS_ADMIN_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' posts
@@ -103,6 +105,8 @@ class SentMessage:
     parse_mode: str | None
     date: int = field(default_factory=lambda: int(time.time()))
     deleted: bool = False
+    document: str | None = None  # a sendDocument's file name (or file id)
+    upload: bytes | None = None  # the file sent with it, as uploaded
 
     @property
     def plain(self) -> str:
@@ -312,6 +316,7 @@ class FakeBotApi:
             "getchat": lambda p: self._chat(_as_int(p.get("chat_id")) or 0) | full_chat_info,
             "sendmessage": self._send,
             "sendphoto": self._send,
+            "senddocument": self._send,
             "editmessagetext": lambda p: self._edit(p, "text"),
             "editmessagecaption": lambda p: self._edit(p, "caption"),
             "editmessagereplymarkup": lambda p: self._edit(p, None),
@@ -410,7 +415,7 @@ class FakeBotApi:
         return self._messages[chat_id][-1]
 
     def count_sends(self, chat_id: int) -> int:
-        """Successful sendMessage/sendPhoto calls to chat_id."""
+        """Successful sendMessage/sendPhoto/sendDocument calls to chat_id."""
         return len(self._messages.get(chat_id, []))
 
     async def wait_for_message(
@@ -606,6 +611,13 @@ class FakeBotApi:
             size = {"file_id": msg.photo, "file_unique_id": f"u{msg.message_id}"}
             data["photo"] = [size | {"width": 1280, "height": 960}]
             data |= {"caption": msg.text} if msg.text is not None else {}
+        elif msg.method == "sendDocument":
+            data["document"] = {
+                "file_id": f"doc{msg.message_id}",
+                "file_unique_id": f"u{msg.message_id}",
+                "file_name": msg.document or "file",
+            }
+            data |= {"caption": msg.text} if msg.text is not None else {}
         else:
             data["text"] = msg.text or ""
         if msg.edits:
@@ -732,11 +744,20 @@ class FakeBotApi:
         if chat_id is None:
             raise _ApiError(400, "Bad Request: chat not found")
         markup = _checked_markup(params.get("reply_markup"))
-        method = "sendPhoto" if "photo" in params else "sendMessage"
-        text = params.get("caption" if method == "sendPhoto" else "text")
+        method = "sendMessage"
+        if "photo" in params:
+            method = "sendPhoto"
+        elif "document" in params:
+            method = "sendDocument"
+        text = params.get("text" if method == "sendMessage" else "caption")
         if method == "sendMessage" and not text:
             raise _ApiError(400, "Bad Request: message text is empty")
-        _check_text(text, params.get("parse_mode"), 1024 if method == "sendPhoto" else 4096)
+        _check_text(text, params.get("parse_mode"), 4096 if method == "sendMessage" else 1024)
+        uploads: dict[str, tuple[str, bytes]] = params.get(_UPLOADS) or {}
+        field = "photo" if method == "sendPhoto" else "document"
+        upload = uploads.get(field)
+        if upload is not None and not upload[1]:
+            raise _ApiError(400, "Bad Request: file must be non-empty")
         msg = SentMessage(
             chat_id=chat_id,
             message_id=next(self._message_ids),
@@ -746,6 +767,10 @@ class FakeBotApi:
             edits=0,
             method=method,
             parse_mode=params.get("parse_mode"),
+            document=(upload[0] if upload else params.get("document"))
+            if method == "sendDocument"
+            else None,
+            upload=upload[1] if upload else None,
         )
         self._messages.setdefault(chat_id, []).append(msg)
         self._pulse()
@@ -812,9 +837,12 @@ async def _read_params(request: web.Request) -> JSON:
     if request.content_type == "application/json":
         body = await request.read()
         return params | (json.loads(body) if body else {})
+    uploads: dict[str, tuple[str, bytes]] = {}
     for key, value in (await request.post()).items():
         if isinstance(value, web.FileField):
             params[key] = f"uploaded:{value.filename}"
+            uploads[key] = (value.filename, value.file.read())
+            params[_UPLOADS] = uploads
         else:
             params[key] = _decode(key, str(value))
     return params
