@@ -50,8 +50,8 @@ def draw(chart: Chart, font: Path | None) -> bytes:
     bottom.set_ylim(-5, 105)
     bottom.set_xticks(list(xs), list(chart.weeks), rotation=45, ha="right")
     top.set_title(chart.title, fontproperties=props)
-    if chart.series:
-        top.legend(prop=props, loc="upper left")
+    if chart.series:  # beside the bars, never over them
+        top.legend(prop=props, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for axes in (top, bottom):
         axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()

@@ -232,8 +232,10 @@ def chart(report: Report, lang: str, cjk: bool) -> Chart:
     if not cjk:
         lang = "en"
 
-    def label(line: GridLine) -> str:
-        return line.name if cjk or line.name.isascii() else line.key
+    def label(n: int, line: GridLine) -> str:
+        if cjk or line.name.isascii():
+            return line.name
+        return line.key if line.key.isascii() else f"#{n + 1}"
 
     return Chart(
         title=t(
@@ -247,7 +249,7 @@ def chart(report: Report, lang: str, cjk: bool) -> Chart:
         in_time_label=t(lang, "stats.chart_in_time"),
         series=tuple(
             Series(
-                label(line),
+                label(n, line),
                 tuple(report.weekly[line.key][m].received for m in report.weeks),
                 tuple(
                     None
@@ -256,6 +258,6 @@ def chart(report: Report, lang: str, cjk: bool) -> Chart:
                     for m in report.weeks
                 ),
             )
-            for line in report.grids
+            for n, line in enumerate(report.grids)
         ),
     )

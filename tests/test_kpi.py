@@ -12,15 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import kpi, stats
+from bot import charts, kpi, stats
+from bot.core import Actor, Draft, Requests
 from bot.directory import Directory, DirectoryBook, sync_with_config
+from bot.domain import Action
+from bot.fonts import cjk_font_path
 from bot.kpi import Rate, Verdict
 from bot.settings import Settings
-from storage import clock, volunteers
+from storage import clock, dialogs, users, volunteers
 from storage import kpi as kpi_store
 from storage import requests as store
 from storage.clock import ManualClock
 from storage.db import Database
+from storage.dialogs import Dialog
 from storage.requests import NewRequest
 from tests.conftest import WORKER_A1, WORKER_A2, community
 
@@ -311,3 +315,74 @@ def test_periods(text: str, first: date, last: date) -> None:
 )
 def test_bad_periods(text: str) -> None:
     assert kpi.period_of(text, NOW, TZ, ("week",), ("month",)) is None
+
+
+async def test_the_chart_draws_chinese_names_only_with_a_cjk_font(
+    town: Community, manual: ManualClock
+) -> None:
+    await _data_set(town.db, manual)
+    report = await stats.report(town.db, town.settings, town.directory, NOVEMBER, None, NOW)
+    chinese = stats.Report(
+        **{
+            **report.__dict__,
+            "grids": tuple(
+                stats.GridLine(g.key, f"东区{g.key}", g.figures, g.open_now, g.overdue_now)
+                for g in report.grids
+            ),
+        }
+    )
+    # Without a CJK font: English labels, grids by their id (no empty boxes, no warning).
+    plain = stats.chart(chinese, "zh", cjk=False)
+    assert [s.label for s in plain.series] == ["A", "B", "C", "D"]
+    assert plain.received_label == "Received"
+    assert plain.weeks == ("10-26", "11-02", "11-09", "11-16", "11-23", "11-30")
+    assert plain.series[0].received == (0, 0, 3, 0, 0, 1)
+    assert plain.series[0].in_time[2] == 100.0 and plain.series[0].in_time[0] is None
+    assert charts.draw(plain, None).startswith(b"\x89PNG")
+    # With one, the names and the reader's language (drawn with any CJK font the machine has).
+    rich = stats.chart(chinese, "zh", cjk=True)
+    assert rich.series[0].label == "东区A" and rich.received_label == "受理数"
+    font = cjk_font_path()
+    if font is not None:
+        assert charts.draw(rich, font).startswith(b"\x89PNG")
+
+
+async def test_an_unanswered_question_does_not_stop_the_next_claims_clock(
+    town: Community, manual: ManualClock
+) -> None:
+    """Asked, resolved unanswered, reopened, claimed again: the new resolve deadline runs (is
+    reminded of and counted overdue), and a new question stops it from its own time."""
+    db, settings = town.db, town.settings
+    repairs = Requests(db, settings, await DirectoryBook.open(db), "test_bot")
+    alice, wang = Actor(1001, "Alice"), Actor(WORKER_A1, "Wang A1")
+    async with db.transaction() as conn:
+        await users.ensure(conn, alice.user_id, alice.name, "en")
+        await users.register(conn, alice.user_id, "1", "2-301", None)
+        await dialogs.save(conn, Dialog(alice.user_id, "report", "confirm", {}))
+    draft = Draft("repair", category="water", building="1", description="Pipe leaks")
+    filed = await repairs.file(alice, draft)
+    assert filed.request is not None
+    rid = filed.request.id
+    assert (await repairs.apply(wang, rid, Action.CLAIM)).ok
+    manual.advance(hours=1)
+    assert (await repairs.apply(wang, rid, Action.ASK, note="Are you home?")).ok
+    manual.advance(hours=1)
+    assert (await repairs.apply(wang, rid, Action.RESOLVE, note="Done")).ok
+    assert (await repairs.apply(alice, rid, Action.NOT_FIXED)).ok
+    manual.advance(hours=1)
+    assert (await repairs.apply(wang, rid, Action.CLAIM)).ok
+    manual.advance(hours=25)  # past the new 24-hour deadline
+    async with db.read() as conn:
+        late = await store.due_before(conn, "resolve_due_at", ("claimed",), clock.now())
+        (facts,) = await kpi_store.open_now(conn, kpi.OPEN, None)
+    assert [r.id for r in late] == [rid]
+    assert facts.paused_at is None and kpi.overdue(facts, clock.now())
+    # A new question pauses from its own time; the answer moves the deadline by that much.
+    before = facts.resolve_due_at
+    assert before is not None
+    assert (await repairs.apply(wang, rid, Action.ASK, note="Which floor?")).ok
+    manual.advance(hours=2)
+    assert (await repairs.apply(alice, rid, Action.ANSWER, note="Third")).ok
+    async with db.read() as conn:
+        request = await store.get(conn, rid)
+    assert request is not None and request.resolve_due_at == before + 2 * H
