@@ -94,6 +94,8 @@ async def gather(
         grid = directory.grid(key)
         return grid.name if grid else key
 
+    kinds = {"repair": t(lang, "export.kind_repair"), "wish": t(lang, "export.kind_wish")}
+
     def number(kind: str, seq: int) -> str:
         return policy_of(kind).number(seq)
 
@@ -103,7 +105,7 @@ async def gather(
         request_rows.append(
             [
                 number(facts.kind, facts.seq),
-                facts.kind,
+                kinds.get(facts.kind, facts.kind),
                 render.category_name(directory, lang, facts.kind, facts.category),
                 facts.building,
                 grid_name(facts.grid_id),

@@ -115,6 +115,7 @@ async def test_export_sends_the_ledger_that_the_database_holds(
     sheet = book["诉求"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:7] == ("编号", "类型", "类别", "楼栋", "网格", "状态", "受理时间")
+    assert all(row[1] == "报修" for row in rows[1:])
     assert len(rows) - 1 == len(requests) == 2
     first = {row[0]: row for row in rows[1:]}["R-0001"]
     r1 = next(r for r in requests if r.seq == 1)

@@ -4,6 +4,7 @@ by worker, and the periods /stats and /export take."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,8 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
-from bot import charts, kpi, stats
+from bot import charts, kpi, ledger, stats
 from bot.core import Actor, Draft, Requests
 from bot.directory import Directory, DirectoryBook, sync_with_config
 from bot.domain import Action
@@ -386,3 +388,26 @@ async def test_an_unanswered_question_does_not_stop_the_next_claims_clock(
     async with db.read() as conn:
         request = await store.get(conn, rid)
     assert request is not None and request.resolve_due_at == before + 2 * H
+
+
+def test_the_workbook_keeps_dates_as_dates_and_text_as_text() -> None:
+    book = ledger.Ledger(
+        [
+            ledger.Sheet(
+                "诉求",
+                ["编号", "受理时间", "日期", "备注"],
+                [["R-0001", T0, date(2026, 11, 16), '=HYPERLINK("http://x","点我")\x07']],
+            )
+        ],
+        1,
+        0,
+        0,
+    )
+    read = load_workbook(io.BytesIO(ledger.workbook(book, TZ)))
+    sheet = read["诉求"]
+    assert [c.value for c in sheet[1]] == ["编号", "受理时间", "日期", "备注"]
+    _, filed, day, note = sheet[2]
+    assert filed.value == datetime(2026, 11, 10, 10, 0)  # Shanghai time, naive
+    assert filed.number_format == "yyyy-mm-dd hh:mm" and filed.is_date
+    assert day.value == datetime(2026, 11, 16) and day.number_format == "yyyy-mm-dd"
+    assert note.data_type == "s" and note.value == '=HYPERLINK("http://x","点我")'
