@@ -98,6 +98,11 @@ async def test_export_sends_the_ledger_that_the_database_holds(
     # A worker may not export; a zh admin gets the workbook with Chinese headers.
     worker = server.user(WORKER_A1, "Wang A1")
     await say_and_wait(server, worker, "/export", "Only admins can export")
+    alice = server.user(ALICE, "Alice")
+    await say_and_wait(server, alice, "/export 2026-11", "Only admins can export")
+    await server.wait_idle(0.3)
+    assert not [m for m in server.messages(WORKER_A1) if m.method == "sendDocument"]
+    assert not [m for m in server.messages(ALICE) if m.method == "sendDocument"]
     admin = server.user(ADMIN, "周主任", language_code="zh")
     before = last_id(server, ADMIN)
     admin.send(f"/export {period}")
