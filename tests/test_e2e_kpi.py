@@ -5,6 +5,7 @@ no; /export sends an admin the ledger workbook, which is read back here against 
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
@@ -66,7 +67,9 @@ async def test_stats_for_an_admin_a_worker_and_a_resident(
     assert chart.method == "sendPhoto"
     assert chart.upload is not None and chart.upload.startswith(PNG)
 
-    # A worker sees their own grid only, and no wish figures.
+    # A worker finds /stats in their command menu, and sees their own grid only, no wishes.
+    staff_menu = server.commands[json.dumps([{"chat_id": WORKER_A1, "type": "chat"}, None])]
+    assert "stats" in [c["command"] for c in staff_menu]
     worker = server.user(WORKER_A1, "Wang A1")
     mine = await say_and_wait(server, worker, f"/stats {period}", "Figures")
     assert "Grid A" in mine.plain and "Grid B" not in mine.plain
