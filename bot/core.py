@@ -377,6 +377,10 @@ class Requests:
             )
         elif rule.resolve_clock == "clear":
             fields["resolve_due_at"] = None
+        if rule.resolve_clock in ("start", "clear"):
+            # A question left unanswered (resolved or handed back meanwhile) must not stop the
+            # next holder's clock.
+            fields["paused_at"] = None
         if rule.resolve_clock == "pause":
             await store.pause_clock(conn, request.id, clock.now())
         elif rule.resolve_clock == "resume":

@@ -25,12 +25,14 @@ COMMANDS = (  # a resident's, in private chats (and the default)
     "cancel",
     "help",
 )
-WORKER_COMMANDS = ("queue", "poster", "posters", *COMMANDS)
+WORKER_COMMANDS = ("queue", "stats", "poster", "posters", *COMMANDS)
 ADMIN_COMMANDS = (
     "queue",
     "invite",
     "invites",
     "staff",
+    "stats",
+    "export",
     "broadcast",
     "poster",
     "posters",

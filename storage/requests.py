@@ -155,7 +155,14 @@ async def change_status(
 
     The row count of this one conditional UPDATE decides races such as two claims at once.
     """
-    allowed = {"assignee_id", "assignee_name", "resolve_due_at", "rating", "duplicate_of"}
+    allowed = {
+        "assignee_id",
+        "assignee_name",
+        "resolve_due_at",
+        "paused_at",
+        "rating",
+        "duplicate_of",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot set {sorted(unknown)}")

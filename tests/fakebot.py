@@ -38,10 +38,10 @@ _INJECTED = {
     403: "Forbidden: bot was blocked by the user",
 }
 # Every method that posts a new message counts against Telegram's flood limits.
+# Where the files a call uploaded are kept in its parameters: field -> (file name, content).
+_UPLOADS = "__uploads__"
 _FLOOD_METHODS = {"sendmessage", "sendphoto", "sendmediagroup", "senddocument", "copymessage"}
 _FLOOD_METHODS |= {"forwardmessage"}
-# Where _read_params puts uploaded files' names and bytes, by field.
-_UPLOADS = "_uploads"
 ANONYMOUS_ADMIN_ID = 1087968824  # "GroupAnonymousBot", the sender of anonymous admins' posts
 SERVICE_ACCOUNT_ID = 777000  # "Telegram", the sender of channel posts relayed to a group
 
@@ -105,9 +105,8 @@ class SentMessage:
     parse_mode: str | None
     date: int = field(default_factory=lambda: int(time.time()))
     deleted: bool = False
-    # sendDocument: the uploaded file's name and bytes, as the bot sent them.
-    file_name: str | None = None
-    document: bytes | None = None
+    document: str | None = None  # a sendDocument's file name (or file id)
+    upload: bytes | None = None  # the file sent with it, as uploaded
 
     @property
     def plain(self) -> str:
@@ -417,7 +416,7 @@ class FakeBotApi:
         return self._messages[chat_id][-1]
 
     def count_sends(self, chat_id: int) -> int:
-        """Successful sendMessage/sendPhoto calls to chat_id."""
+        """Successful sendMessage/sendPhoto/sendDocument calls to chat_id."""
         return len(self._messages.get(chat_id, []))
 
     async def wait_for_message(
@@ -635,9 +634,9 @@ class FakeBotApi:
             data |= {"caption": msg.text} if msg.text is not None else {}
         elif msg.method == "sendDocument":
             data["document"] = {
-                "file_id": f"BQAD-doc-{msg.message_id}",
-                "file_unique_id": f"d{msg.message_id}",
-                "file_name": msg.file_name or "file",
+                "file_id": f"doc{msg.message_id}",
+                "file_unique_id": f"u{msg.message_id}",
+                "file_name": msg.document or "file",
             }
             data |= {"caption": msg.text} if msg.text is not None else {}
         else:
@@ -766,18 +765,20 @@ class FakeBotApi:
         if chat_id is None:
             raise _ApiError(400, "Bad Request: chat not found")
         markup = _checked_markup(params.get("reply_markup"))
-        uploads: dict[str, tuple[str, bytes]] = params.pop(_UPLOADS, {})
         method = "sendMessage"
         if "photo" in params:
             method = "sendPhoto"
         elif "document" in params:
             method = "sendDocument"
-        captioned = method != "sendMessage"
-        text = params.get("caption" if captioned else "text")
+        text = params.get("text" if method == "sendMessage" else "caption")
         if method == "sendMessage" and not text:
             raise _ApiError(400, "Bad Request: message text is empty")
-        _check_text(text, params.get("parse_mode"), 1024 if captioned else 4096)
-        file_name, document = uploads.get("document", (None, None))
+        _check_text(text, params.get("parse_mode"), 4096 if method == "sendMessage" else 1024)
+        uploads: dict[str, tuple[str, bytes]] = params.get(_UPLOADS) or {}
+        field = "photo" if method == "sendPhoto" else "document"
+        upload = uploads.get(field)
+        if upload is not None and not upload[1]:
+            raise _ApiError(400, "Bad Request: file must be non-empty")
         msg = SentMessage(
             chat_id=chat_id,
             message_id=next(self._message_ids),
@@ -787,8 +788,10 @@ class FakeBotApi:
             edits=0,
             method=method,
             parse_mode=params.get("parse_mode"),
-            file_name=file_name,
-            document=document,
+            document=(upload[0] if upload else params.get("document"))
+            if method == "sendDocument"
+            else None,
+            upload=upload[1] if upload else None,
         )
         self._messages.setdefault(chat_id, []).append(msg)
         self._pulse()
@@ -855,10 +858,12 @@ async def _read_params(request: web.Request) -> JSON:
     if request.content_type == "application/json":
         body = await request.read()
         return params | (json.loads(body) if body else {})
+    uploads: dict[str, tuple[str, bytes]] = {}
     for key, value in (await request.post()).items():
         if isinstance(value, web.FileField):
             params[key] = f"uploaded:{value.filename}"
-            params.setdefault(_UPLOADS, {})[key] = (value.filename, value.file.read())
+            uploads[key] = (value.filename, value.file.read())
+            params[_UPLOADS] = uploads
         else:
             params[key] = _decode(key, str(value))
     return params

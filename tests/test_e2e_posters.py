@@ -30,7 +30,7 @@ def page_count(pdf: bytes) -> int:
 
 async def document(server: FakeBotApi, chat_id: int, caption: str) -> SentMessage:
     sent = await server.wait_for_message(chat_id, caption, timeout=30)
-    assert sent.method == "sendDocument" and sent.document is not None
+    assert sent.method == "sendDocument" and sent.upload is not None
     return sent
 
 
@@ -40,9 +40,9 @@ async def test_an_admin_gets_a_building_poster_whose_qr_code_opens_registration_
     admin = server.user(ADMIN, "Director Zhou")
     admin.send("/poster 1")
     sent = await document(server, ADMIN, "The poster of 1 (Grid A)")
-    assert sent.file_name is not None and sent.file_name.endswith(".png")
-    assert sent.document is not None
-    image = Image.open(io.BytesIO(sent.document))
+    assert sent.document is not None and sent.document.endswith(".png")
+    assert sent.upload is not None
+    image = Image.open(io.BytesIO(sent.upload))
     assert image.format == "PNG" and image.size == (2480, 3508)
     codes = zxingcpp.read_barcodes(image)
     assert [c.text for c in codes] == [f"{LINK}b{building_id(bot, '1')}"]
@@ -54,15 +54,15 @@ async def test_posters_gives_one_pdf_with_a_page_per_building(
     admin = server.user(ADMIN, "Director Zhou")
     admin.send("/posters")
     sent = await document(server, ADMIN, "The posters of 5 buildings")
-    assert sent.file_name == "posters.pdf" and sent.document is not None
-    assert sent.document.startswith(b"%PDF") and page_count(sent.document) == 5
+    assert sent.document == "posters.pdf" and sent.upload is not None
+    assert sent.upload.startswith(b"%PDF") and page_count(sent.upload) == 5
     assert "1, 2, 3, 4, 5" in sent.plain
 
     # A grid worker's PDF holds their grid's buildings only, and other grids are not theirs.
     worker = server.user(WORKER_A1, "Wang A1")
     worker.send("/posters")
     mine = await document(server, WORKER_A1, "The posters of 2 buildings, one A4 page each: 1, 2")
-    assert mine.document is not None and page_count(mine.document) == 2
+    assert mine.upload is not None and page_count(mine.upload) == 2
     refused = await say_and_wait(server, worker, "/poster 3", "not in your grid")
     assert [b.text for b in refused.buttons] == ["1", "2", "📄 All in one PDF"]
     await server.wait_idle(0.3)
@@ -104,12 +104,12 @@ async def test_poster_alone_offers_the_buildings_as_buttons(
     assert [b.text for b in menu.buttons] == ["1", "2", "📄 All in one PDF"]
     worker.press(menu, "2")
     sent = await document(server, WORKER_A1, "The poster of 2 (Grid A)")
-    assert sent.document is not None
-    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(sent.document)))
+    assert sent.upload is not None
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(sent.upload)))
     assert [c.text for c in codes] == [f"{LINK}b{building_id(bot, '2')}"]
     worker.press(menu, "All in one PDF")
     pdf = await document(server, WORKER_A1, "The posters of 2 buildings")
-    assert pdf.document is not None and page_count(pdf.document) == 2
+    assert pdf.upload is not None and page_count(pdf.upload) == 2
 
     # Building 3 is grid B's: a forged button for it is no longer valid and prints nothing.
     answer = await server.wait_for_answer(

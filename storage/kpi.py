@@ -1,0 +1,158 @@
+"""What the KPIs read: requests with their events, straight from the events table. The
+deadlines are the ones stored on the request (set when it was filed and claimed, moved on by
+the time its clock stood still); everything else comes from its events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import iso, parse_iso
+
+# The events that decide a request's figures; notes, follows and the like do not.
+KPI_ACTIONS = (
+    "filed",
+    "claim",
+    "hand_back",
+    "ask",
+    "answer",
+    "resolve",
+    "not_fixed",
+    "rate",
+    "cancel",
+    "merge",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of a request, as the figures read it."""
+
+    action: str
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    note: str | None
+    to_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A request as the figures see it: where it belongs, its deadlines, its events."""
+
+    id: int
+    kind: str
+    seq: int
+    category: str
+    building: str
+    grid_id: str
+    status: str
+    claim_due_at: datetime | None
+    resolve_due_at: datetime | None  # of its latest claim, moved on by every answered pause
+    paused_at: datetime | None
+    steps: tuple[Step, ...]
+
+
+def _dt(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+async def _facts(
+    conn: aiosqlite.Connection,
+    where: str,
+    params: Sequence[object],
+    actions: Sequence[str] | None = KPI_ACTIONS,
+) -> list[Facts]:
+    """Requests matching `where`, each with its events of `actions` (None: every event)."""
+    only = f"AND e.action IN ({','.join('?' * len(actions))}) " if actions is not None else ""
+    async with conn.execute(
+        "SELECT r.id, r.kind, r.seq, r.category, r.building, r.grid_id, r.status, "
+        "r.claim_due_at, r.resolve_due_at, r.paused_at, e.action, e.at, e.actor_id, "
+        "e.actor_name, e.note, e.to_status "
+        f"FROM requests r LEFT JOIN events e ON e.request_id = r.id {only}"
+        f"WHERE {where} ORDER BY r.id, e.id",
+        (*(actions or ()), *params),
+    ) as cur:
+        rows = list(await cur.fetchall())
+    found: list[Facts] = []
+    steps: list[Step] = []
+    for n, row in enumerate(rows):
+        if row["action"] is not None:
+            steps.append(
+                Step(
+                    row["action"],
+                    parse_iso(row["at"]),
+                    row["actor_id"],
+                    row["actor_name"],
+                    row["note"],
+                    row["to_status"],
+                )
+            )
+        if n + 1 == len(rows) or rows[n + 1]["id"] != row["id"]:
+            found.append(
+                Facts(
+                    id=row["id"],
+                    kind=row["kind"],
+                    seq=row["seq"],
+                    category=row["category"],
+                    building=row["building"],
+                    grid_id=row["grid_id"],
+                    status=row["status"],
+                    claim_due_at=_dt(row["claim_due_at"]),
+                    resolve_due_at=_dt(row["resolve_due_at"]),
+                    paused_at=_dt(row["paused_at"]),
+                    steps=tuple(steps),
+                )
+            )
+            steps = []
+    return found
+
+
+async def received(
+    conn: aiosqlite.Connection,
+    since: datetime,
+    until: datetime,
+    grids: Sequence[str] | None,
+    except_kinds: Sequence[str] = ("wish",),
+    kinds: Sequence[str] | None = None,
+    actions: Sequence[str] | None = KPI_ACTIONS,
+) -> list[Facts]:
+    """Requests filed in [since, until) (their `filed` event), of these grids (None: all),
+    not of `except_kinds`, of `kinds` if given."""
+    where = "r.id IN (SELECT request_id FROM events WHERE action = 'filed' AND at >= ? AND at < ?)"
+    params: list[object] = [iso(since), iso(until)]
+    if except_kinds:
+        where += f" AND r.kind NOT IN ({','.join('?' * len(except_kinds))})"
+        params += except_kinds
+    if kinds is not None:
+        where += f" AND r.kind IN ({','.join('?' * len(kinds))})"
+        params += kinds
+    if grids is not None:
+        if not grids:
+            return []
+        where += f" AND r.grid_id IN ({','.join('?' * len(grids))})"
+        params += grids
+    return await _facts(conn, where, params, actions)
+
+
+async def open_now(
+    conn: aiosqlite.Connection,
+    statuses: Sequence[str],
+    grids: Sequence[str] | None,
+    except_kinds: Sequence[str] = ("wish",),
+) -> list[Facts]:
+    """Requests in one of `statuses` now, whenever they were filed."""
+    where = f"r.status IN ({','.join('?' * len(statuses))})"
+    params: list[object] = list(statuses)
+    if except_kinds:
+        where += f" AND r.kind NOT IN ({','.join('?' * len(except_kinds))})"
+        params += except_kinds
+    if grids is not None:
+        if not grids:
+            return []
+        where += f" AND r.grid_id IN ({','.join('?' * len(grids))})"
+        params += grids
+    return await _facts(conn, where, params)
