@@ -48,7 +48,7 @@ COMMANDS = (
     "cancel",
     "help",
 )
-STAFF_COMMANDS = ("queue", *COMMANDS)
+STAFF_COMMANDS = ("queue", "proxy", "transfer", *COMMANDS)
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:

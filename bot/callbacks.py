@@ -62,6 +62,15 @@ class Verb(StrEnum):
     DIFFERENT = "dupn"
     LANGUAGE = "lang"  # arg: the language's code in base 36 (i18n.language_id)
     EDIT_PROFILE = "prof"
+    # staff tools: transfer a request (arg: request id); the transfer wizard's choices (arg:
+    # a building id: that building, or that building's grid; a worker's user id); filing for
+    # a resident without Telegram: a repair or a wish
+    TRANSFER = "tr"
+    TR_BUILDING = "trb"
+    TR_GRID = "trg"
+    TR_WORKER = "trw"
+    PX_REPAIR = "pxr"
+    PX_WISH = "pxw"
 
 
 # Buttons of a wizard step: they carry the nonce of the step that showed them, so a press on an
@@ -77,6 +86,11 @@ WIZARD_VERBS = frozenset(
         Verb.REDO,
         Verb.FOLLOW,
         Verb.DIFFERENT,
+        Verb.TR_BUILDING,
+        Verb.TR_GRID,
+        Verb.TR_WORKER,
+        Verb.PX_REPAIR,
+        Verb.PX_WISH,
     }
 )
 

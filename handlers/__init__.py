@@ -17,11 +17,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import Verb
 from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
-from handlers import events, registration, repair, volunteer, wish, worker
+from handlers import events, proxy, registration, repair, transfer, volunteer, wish, worker
 from handlers.common import answer, lang_of, say, with_retries
 from handlers.dialog import DialogRouter
 
@@ -179,6 +180,8 @@ PRIVATE_COMMANDS = [
     "wish",
     "my",
     "queue",
+    "proxy",
+    "transfer",
     "volunteer",
     "points",
     "mywishes",
@@ -206,6 +209,11 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     flows = [registration.REGISTRATION, repair.REPORT, repair.ANSWER]
     flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
+    # Filing for a resident without Telegram goes on with the resident's own wizards.
+    flows += [
+        proxy.flow({Verb.PX_REPAIR: repair.FIRST_STEP, Verb.PX_WISH: wish.FIRST_STEP}),
+        transfer.TRANSFER,
+    ]
     router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
@@ -215,6 +223,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *wish.build_handlers(),
         *volunteer.build_handlers(),
         *events.build_handlers(),
+        *proxy.build_handlers(),
+        *transfer.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),

@@ -100,19 +100,20 @@ async def _user_version(db: Database) -> int:
 
 async def test_migrations_set_user_version_and_reopen_is_idempotent(tmp_path: Path) -> None:
     numbers = _migration_numbers()
-    assert numbers == list(range(1, len(numbers) + 1)), "migrations are numbered 0001, 0002…"
+    # Numbered 0001, 0002…, each number once; gaps are fine (parts merged from branches).
+    assert numbers == sorted(set(numbers)) and numbers[0] == 1
     path = tmp_path / "t.sqlite3"
     db = await Database.open(path)
     try:
-        assert await _user_version(db) == len(numbers)
+        assert await _user_version(db) == numbers[-1]
         request = await _insert(db)
     finally:
         await db.close()
     again = await Database.open(path)
     try:
-        assert await _user_version(again) == len(numbers)
+        assert await _user_version(again) == numbers[-1]
         await again.migrate()
-        assert await _user_version(again) == len(numbers)
+        assert await _user_version(again) == numbers[-1]
         async with again.read() as conn:
             kept = await store.get(conn, request.id)
         assert kept == request
