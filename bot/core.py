@@ -490,6 +490,7 @@ class Requests:
         if target.id == request.grid_id:
             return _refuse("transfer.same_grid", request, grid=target.name)
         fields["grid_id"] = target.id
+        fields["paused_at"] = None  # a question to the resident is not the new grid's wait
         category = directory.category(request.kind, request.category)
         fields["claim_due_at"] = self._deadline(
             clock.now(), category.claim_hours if category else None

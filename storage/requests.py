@@ -162,7 +162,9 @@ async def change_status(
     The row count of this one conditional UPDATE decides races such as two claims at once.
     """
     allowed = {"assignee_id", "assignee_name", "resolve_due_at", "rating", "duplicate_of"}
-    allowed |= {"grid_id", "building", "claim_due_at"}  # a transfer to another grid
+    # A transfer to another grid: its grid, building and claim deadline, and a stopped clock
+    # (a question nobody will answer now) running again.
+    allowed |= {"grid_id", "building", "claim_due_at", "paused_at"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot set {sorted(unknown)}")
