@@ -7,7 +7,7 @@ from __future__ import annotations
 from storage import proxies
 from storage import requests as store
 from tests.conftest import ADMIN_CHAT, GROUP_A, WORKER_A1, WORKER_A2, RunningBot
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.journeys import last_id, press_and_wait, register, say_and_wait
 
 BOB = 1002
@@ -93,6 +93,24 @@ async def test_a_worker_files_a_repair_for_a_resident_and_rates_it_for_her(
         "5-502",
     )
     assert resident.resident_key.startswith("o")
+
+
+async def file_for(
+    server: FakeBotApi, worker: FakeUser, name: str, phone: str, building: str, unit: str
+) -> SentMessage:
+    """/proxy → name → phone → building → unit → a repair (Plumbing, in the resident's
+    building) → description → Skip → Confirm; returns 'Saved as'."""
+    await say_and_wait(server, worker, "/proxy", "What is the resident's name?")
+    await say_and_wait(server, worker, name, "The phone number")
+    ask = await say_and_wait(server, worker, phone, "Which building")
+    await press_and_wait(server, worker, ask, building, "The unit and room")
+    kind = await say_and_wait(server, worker, unit, "What do you file for them?")
+    ask = await press_and_wait(server, worker, kind, "A repair", "Choose a category")
+    ask = await press_and_wait(server, worker, ask, "Plumbing", "Which building")
+    await press_and_wait(server, worker, ask, building, "Describe the problem")
+    ask = await say_and_wait(server, worker, "The drain is blocked", "photos")
+    summary = await press_and_wait(server, worker, ask, "Skip", "Please check your report")
+    return await press_and_wait(server, worker, summary, "Confirm", "Saved as")
 
 
 async def test_a_worker_files_a_wish_for_a_resident_without_a_phone(
