@@ -98,7 +98,11 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         await say(context, dialog.user_id, text)
         return
     actor = Actor(dialog.user_id, "")
-    may_grid, may_worker, _ = await _allowed(context, actor, request.id)
+    may_grid, may_worker, why = await _allowed(context, actor, request.id)
+    if not (may_grid or may_worker):  # asked again after it moved on: nothing left to choose
+        await context.services.people.close_dialog(dialog.user_id)
+        await say(context, dialog.user_id, why)
+        return
     directory = context.directory
     rows: Keyboard = []
     if may_worker:
