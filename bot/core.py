@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import render
+from bot import moves, render
 from bot.directory import Directory, DirectoryBook
 from bot.domain import Action, Route, Status, WorkingWeek, due, working_due
 from bot.i18n import t
@@ -57,24 +57,6 @@ class Draft:
     photos: tuple[str, ...] = ()
     # Filed by a worker for a resident without Telegram (代办).
     resident: OfflineResident | None = None
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Where a transfer sends a request: a grid (or a building, whose grid it then is), or a
-    worker of its grid."""
-
-    grid: str | None = None
-    building: str | None = None
-    worker: int | None = None
-
-
-@dataclass(frozen=True)
-class _Move:
-    """A checked destination: the request's fields that change, and its name for people."""
-
-    fields: dict[str, object]
-    where: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +111,11 @@ class Requests:
             self._settings.community.tz,
         )
         return working_due(start, hours, week)
+
+    def _claim_due(self, request: Request) -> datetime | None:
+        """A claim deadline for the request starting now (its category's claim hours)."""
+        category = self.directory.category(request.kind, request.category)
+        return self._deadline(clock.now(), category.claim_hours if category else None)
 
     # --- residents ---------------------------------------------------------------------
 
@@ -321,7 +308,7 @@ class Requests:
         pressed: Pressed | None = None,
         ends_wizard: bool = False,
         system: bool = False,
-        to: Destination | None = None,
+        to: moves.Destination | None = None,
     ) -> Outcome:
         """Take `action` on the request as its kind's policy says, in one transaction.
 
@@ -343,18 +330,21 @@ class Requests:
                 return rule
             if rule.rating and (stars is None or not 1 <= stars <= 5):
                 return _refuse("error.stale_button", request)
-            move: _Move | None = None
+            move: moves.Move | None = None
             if rule.destination is not None:
-                checked = await self._move(conn, request, rule, to)
-                if isinstance(checked, Outcome):
-                    return checked
+                checked = await moves.check(
+                    conn, self.directory, request, rule.destination, to, self._claim_due
+                )
+                if isinstance(checked, moves.Refused):
+                    return _refuse(checked.reason, request, **checked.params)
                 move = checked
             after = await self._change(conn, actor, request, rule, note, photo, stars, move)
             if after is None:
                 return _refuse("error.stale_button", request)
             if rule.destination == "grid":
                 # The old grid's cards say where it went and are its cards no more.
-                await self._leave_cards(conn, request, move.where if move else "", note)
+                lang = self._settings.community.group_language
+                await moves.leave_cards(conn, lang, request, move.where if move else "", note)
             if rule.edits_text:
                 await store.set_public_text(conn, request.id, note)
                 after = await store.get(conn, request.id)
@@ -415,7 +405,7 @@ class Requests:
         note: str | None,
         photo: str | None,
         stars: int | None,
-        move: _Move | None = None,
+        move: moves.Move | None = None,
     ) -> Request | None:
         """Move the request and record the event; None if a concurrent change won."""
         fields: dict[str, object] = dict(move.fields) if move else {}
@@ -454,67 +444,6 @@ class Requests:
             detail=move.where if move else None,
         )
         return await store.get(conn, request.id)
-
-    async def _move(
-        self, conn: aiosqlite.Connection, request: Request, rule: Rule, to: Destination | None
-    ) -> _Move | Outcome:
-        """Check where a transfer sends the request: another grid in use (or a building in
-        use of another grid), or another worker of the request's grid."""
-        directory = self.directory
-        if to is None:
-            return _refuse("transfer.bad_destination", request)
-        if rule.destination == "worker":
-            grid = directory.grid(request.grid_id)
-            if (
-                to.worker is None
-                or grid is None
-                or to.worker not in grid.workers
-                or to.worker == request.assignee_id
-            ):
-                return _refuse("transfer.bad_destination", request)
-            person = await users.get(conn, to.worker)
-            name = person.name if person else str(to.worker)
-            return _Move({"assignee_id": to.worker, "assignee_name": name}, name)
-        fields: dict[str, object] = {}
-        if to.building is not None:
-            building = directory.building_named(to.building)
-            if building is None:
-                return _refuse("transfer.bad_destination", request)
-            fields["building"] = building.name
-            key = building.grid
-        else:
-            key = to.grid or ""
-        target = directory.grid(key)
-        if target is None or not target.active:
-            return _refuse("transfer.bad_destination", request)
-        if target.id == request.grid_id:
-            return _refuse("transfer.same_grid", request, grid=target.name)
-        fields["grid_id"] = target.id
-        fields["paused_at"] = None  # a question to the resident is not the new grid's wait
-        category = directory.category(request.kind, request.category)
-        fields["claim_due_at"] = self._deadline(
-            clock.now(), category.claim_hours if category else None
-        )
-        where = target.name if to.building is None else f"{target.name} · {fields['building']}"
-        return _Move(fields, where)
-
-    async def _leave_cards(
-        self, conn: aiosqlite.Connection, request: Request, where: str, note: str | None
-    ) -> None:
-        """The request's cards turn into "moved to <where>" without buttons, and are no longer
-        its cards (a press on them is stale)."""
-        lang = self._settings.community.group_language
-        chats = await outbox.card_chats(conn, request.id)
-        text = t(
-            lang, "card.transferred", number=render.number(request), where=where, note=note or ""
-        )
-        for chat in chats:
-            card = await store.card(conn, request.id, chat)
-            if card is not None:
-                await enqueue(conn, Outgoing(chat, text, kind="edit", message_id=card.message_id))
-            else:  # not posted yet: it will be, so say so after it
-                await enqueue(conn, Outgoing(chat, text))
-        await transfers.leave_cards(conn, request.id, chats)
 
     async def _notify(
         self,

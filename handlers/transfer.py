@@ -12,11 +12,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks, render
 from bot.callbacks import Callback, Verb
 from bot.context import BotContext
-from bot.core import Actor, Destination
+from bot.core import Actor
 from bot.domain import NOTE_MAX, Action
 from bot.i18n import t
 from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
+from bot.moves import Destination
 from handlers.common import Flow, actor_of, answer, explain, in_private, lang_of, say
 from handlers.dialog import router
 from storage.dialogs import Dialog

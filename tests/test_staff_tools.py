@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import Actor, Destination, Draft, Requests
+from bot.core import Actor, Draft, Requests
 from bot.directory import DirectoryBook, sync_with_config
 from bot.domain import Action, Status
 from bot.kinds import REPAIR, WISH
+from bot.moves import Destination
 from bot.policy import To, Who
 from handlers.proxy import phone_of
 from storage import dialogs, outbox, proxies, transfers, users
