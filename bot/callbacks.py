@@ -82,6 +82,15 @@ class Verb(StrEnum):
     BC_GRID = "bcgrid"
     BC_BUILDINGS = "bcbld"  # show the buildings to choose one
     BC_VOLUNTEERS = "bcvol"
+    # staff tools: transfer a request (arg: request id); the transfer wizard's choices (arg:
+    # a building id: that building, or that building's grid; a worker's user id); filing for
+    # a resident without Telegram: a repair or a wish
+    TRANSFER = "tr"
+    TR_BUILDING = "trb"
+    TR_GRID = "trg"
+    TR_WORKER = "trw"
+    PX_REPAIR = "pxr"
+    PX_WISH = "pxw"
 
 
 # Buttons of a wizard step: they carry the nonce of the step that showed them, so a press on an
@@ -101,6 +110,11 @@ WIZARD_VERBS = frozenset(
         Verb.BC_GRID,
         Verb.BC_BUILDINGS,
         Verb.BC_VOLUNTEERS,
+        Verb.TR_BUILDING,
+        Verb.TR_GRID,
+        Verb.TR_WORKER,
+        Verb.PX_REPAIR,
+        Verb.PX_WISH,
     }
 )
 

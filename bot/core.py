@@ -13,18 +13,20 @@ from typing import Any
 
 import aiosqlite
 
-from bot import render
+from bot import moves, render
 from bot.directory import Directory, DirectoryBook
 from bot.domain import Action, Route, Status, WorkingWeek, due, working_due
 from bot.i18n import t
-from bot.kinds import policy_of
+from bot.kinds import kinds, policy_of
 from bot.messages import Button, Outgoing, enqueue
 from bot.policy import Notice, Policy, Rule, To, Who
+from bot.proxied import for_whom
 from bot.quiet import quiet_until
 from bot.settings import Settings
-from storage import clock, dialogs, outbox, users, volunteers
+from storage import clock, dialogs, outbox, proxies, transfers, users, volunteers
 from storage import requests as store
 from storage.db import Database
+from storage.proxies import OfflineResident
 from storage.requests import NewRequest, Request
 
 
@@ -53,6 +55,8 @@ class Draft:
     building: str
     description: str
     photos: tuple[str, ...] = ()
+    # Filed by a worker for a resident without Telegram (代办).
+    resident: OfflineResident | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class Requests:
         )
         return working_due(start, hours, week)
 
+    def _claim_due(self, request: Request) -> datetime | None:
+        """A claim deadline for the request starting now (its category's claim hours)."""
+        category = self.directory.category(request.kind, request.category)
+        return self._deadline(clock.now(), category.claim_hours if category else None)
+
     # --- residents ---------------------------------------------------------------------
 
     async def find_duplicate(self, kind: str, category: str, building: str) -> Request | None:
@@ -129,6 +138,12 @@ class Requests:
             if await dialogs.get(conn, reporter.user_id) is None:
                 return _refuse("report.already_saved")
             user = await users.get(conn, reporter.user_id)
+            unit = user.unit if user and user.building == draft.building else None
+            resident = None
+            if draft.resident is not None:
+                # The worker receives the resident's news; the resident is a row of their own.
+                resident = await proxies.find_or_add(conn, draft.resident, reporter.user_id)
+                unit = resident.unit if resident.building == draft.building else None
             request = await store.insert(
                 conn,
                 NewRequest(
@@ -136,13 +151,14 @@ class Requests:
                     category=category.key,
                     description=draft.description,
                     building=draft.building,
-                    unit=user.unit if user and user.building == draft.building else None,
+                    unit=unit,
                     photos=draft.photos,
                     reporter_id=reporter.user_id,
-                    filed_by=None,
+                    filed_by=reporter.user_id if resident else None,
                     grid_id=grid.id,
                     status=policy.first,
                     claim_due_at=self._deadline(clock.now(), category.claim_hours),
+                    resident_id=resident.id if resident else None,
                 ),
             )
             await store.add_event(
@@ -153,11 +169,12 @@ class Requests:
                 actor_name=reporter.name,
                 to_status=policy.first,
                 note=draft.description,
+                detail=resident.name if resident else None,
             )
             for card in await self._cards(conn, request, await self._routes(conn, request)):
                 await enqueue(conn, card)
             lang = user.lang if user else self._settings.community.group_language
-            text = t(
+            text = await for_whom(conn, request, reporter.user_id, lang) + t(
                 lang,
                 policy.texts.saved,
                 number=render.number(request),
@@ -193,6 +210,15 @@ class Requests:
     async def get(self, request_id: int) -> Request | None:
         async with self._db.read() as conn:
             return await store.get(conn, request_id)
+
+    async def by_number(self, text: str) -> Request | None:
+        """The request a number names ("R-0042", "r-42"), if there is one."""
+        prefix, _, seq = text.strip().upper().partition("-")
+        policy = next((p for p in kinds() if p.prefix == prefix), None)
+        if policy is None or not seq.isdigit() or len(seq) > 9:
+            return None
+        async with self._db.read() as conn:
+            return await transfers.by_number(conn, policy.kind, int(seq))
 
     async def mine(self, user_id: int) -> list[Request]:
         async with self._db.read() as conn:
@@ -282,13 +308,14 @@ class Requests:
         pressed: Pressed | None = None,
         ends_wizard: bool = False,
         system: bool = False,
+        to: moves.Destination | None = None,
     ) -> Outcome:
         """Take `action` on the request as its kind's policy says, in one transaction.
 
         `pressed`: the card the button was on (a claim from a group card); an older copy of the
         card is turned into a pointer to the current one. `ends_wizard`: the actor's wizard
         that asked for the note is closed with the change. `system`: the bot itself acts (a
-        deadline passed), whoever the rule names.
+        deadline passed), whoever the rule names. `to`: where a transfer sends it.
         """
         async with self._db.transaction() as conn:
             request = await store.get(conn, request_id)
@@ -303,9 +330,21 @@ class Requests:
                 return rule
             if rule.rating and (stars is None or not 1 <= stars <= 5):
                 return _refuse("error.stale_button", request)
-            after = await self._change(conn, actor, request, rule, note, photo, stars)
+            move: moves.Move | None = None
+            if rule.destination is not None:
+                checked = await moves.check(
+                    conn, self.directory, request, rule.destination, to, self._claim_due
+                )
+                if isinstance(checked, moves.Refused):
+                    return _refuse(checked.reason, request, **checked.params)
+                move = checked
+            after = await self._change(conn, actor, request, rule, note, photo, stars, move)
             if after is None:
                 return _refuse("error.stale_button", request)
+            if rule.destination == "grid":
+                # The old grid's cards say where it went and are its cards no more.
+                lang = self._settings.community.group_language
+                await moves.leave_cards(conn, lang, request, move.where if move else "", note)
             if rule.edits_text:
                 await store.set_public_text(conn, request.id, note)
                 after = await store.get(conn, request.id)
@@ -318,10 +357,13 @@ class Requests:
                 category = self.directory.category(request.kind, request.category)
                 points = category.points if category else 0
                 await volunteers.credit_wish(conn, request.assignee_id, points, request.id)
-            if rule.details:
-                await self._send_details(conn, after, actor)
+            if rule.details and after.assignee_id is not None:
+                # To whoever holds it now: the claimer, or the worker it was passed to.
+                holder = Actor(after.assignee_id, after.assignee_name or actor.name)
+                await self._send_details(conn, after, holder)
+            where = move.where if move else ""
             for notice in rule.notices:
-                await self._notify(conn, notice, request, after, actor, note, photo, stars)
+                await self._notify(conn, notice, request, after, actor, note, photo, stars, where)
             if ends_wizard:
                 await dialogs.close(conn, actor.user_id)
         return Outcome(True, after)
@@ -363,9 +405,10 @@ class Requests:
         note: str | None,
         photo: str | None,
         stars: int | None,
+        move: moves.Move | None = None,
     ) -> Request | None:
         """Move the request and record the event; None if a concurrent change won."""
-        fields: dict[str, object] = {}
+        fields: dict[str, object] = dict(move.fields) if move else {}
         if rule.assign == "actor":
             fields.update(assignee_id=actor.user_id, assignee_name=actor.name)
         elif rule.assign == "clear":
@@ -402,6 +445,7 @@ class Requests:
             to_status=target,
             note=note if note is not None else (str(stars) if stars is not None else None),
             photo=photo,
+            detail=move.where if move else None,
         )
         return await store.get(conn, request.id)
 
@@ -415,6 +459,7 @@ class Requests:
         note: str | None,
         photo: str | None,
         stars: int | None,
+        where: str = "",
     ) -> None:
         settings = self._settings
         params: dict[str, Any] = {
@@ -423,6 +468,7 @@ class Requests:
             "note": note or "",
             "stars": stars if stars is not None else "",
             "building": after.building,
+            "where": where,
         }
         card_chats = await outbox.card_chats(conn, after.id)
         if notice.to is To.CARD_CHATS:
@@ -438,6 +484,10 @@ class Requests:
             people.extend(await store.followers(conn, after.id))
         if notice.to is To.ASSIGNEE and before.assignee_id is not None:
             people.append(before.assignee_id)
+        if notice.to is To.TARGET and after.assignee_id is not None:
+            people.append(after.assignee_id)
+        if notice.not_to_actor:
+            people = [p for p in people if p != actor.user_id]
         if notice.only_with_note and not note:
             return
         directory = self.directory
@@ -449,11 +499,13 @@ class Requests:
             quiet = quiet_until(settings, clock.now()) if resident else None
             person_lang = await self._lang(conn, person)
             deadline = render.when(settings, person_lang, after.resolve_due_at)
+            # A proxied resident's news goes to the worker who filed it, marked for whom.
+            marked = await for_whom(conn, after, person, person_lang)
             await enqueue(
                 conn,
                 Outgoing(
                     person,
-                    t(person_lang, notice.key, deadline=deadline, **params),
+                    marked + t(person_lang, notice.key, deadline=deadline, **params),
                     buttons=render.notice_buttons(person_lang, after.id, notice.buttons),
                     photo=photo if notice.photo else None,
                     quiet_until=quiet,
@@ -485,7 +537,11 @@ class Requests:
         followers = len(await store.followers(conn, request.id))
         claimed_at = None
         if request.status == Status.CLAIMED:
-            claims = [e for e in await store.events(conn, request.id) if e.action == "claim"]
+            claims = [
+                e
+                for e in await store.events(conn, request.id)
+                if e.action in ("claim", "reassign")
+            ]
             claimed_at = claims[-1].at if claims else None
         return render.card(
             self._settings,
@@ -559,17 +615,30 @@ class Requests:
         policy: Policy = policy_of(request.kind)
         lang = await self._lang(conn, worker.user_id)
         reporter = await users.get(conn, request.reporter_id)
-        text = t(
-            lang,
-            policy.texts.details,
-            number=render.number(request),
-            category=render.category_name(self.directory, lang, request.kind, request.category),
-            building=request.building,
-            unit=request.unit or "",
-            reporter=reporter.name if reporter else "?",
-            phone=(reporter.phone if reporter and reporter.phone else t(lang, "reg.no_phone")),
-            description=request.description,
-            deadline=render.when(settings, lang, request.resolve_due_at),
+        name = reporter.name if reporter else "?"
+        phone = reporter.phone if reporter else None
+        filed_for = ""
+        if request.resident_id is not None:
+            # Filed for a resident without Telegram: their name and phone as the worker typed.
+            resident = await proxies.get(conn, request.resident_id)
+            name, phone = (resident.name, resident.phone) if resident else ("?", None)
+            filed_for = "\n" + t(lang, "proxy.details", name=reporter.name if reporter else "?")
+        text = (
+            t(
+                lang,
+                policy.texts.details,
+                number=render.number(request),
+                category=render.category_name(
+                    self.directory, lang, request.kind, request.category
+                ),
+                building=request.building,
+                unit=request.unit or "",
+                reporter=name,
+                phone=phone or t(lang, "reg.no_phone"),
+                description=request.description,
+                deadline=render.when(settings, lang, request.resolve_due_at),
+            )
+            + filed_for
         )
         routes = await self._routes(conn, request)
         chats = routes[0].chats if routes else ()

@@ -42,6 +42,8 @@ class Action(StrEnum):
     CLOSE_UNRATED = "close_unrated"  # resolved, never rated: the bot closes it after a while
     ASK = "ask"  # the holder asks the resident something: the resolve clock stops
     ANSWER = "answer"  # the resident answers: the clock goes on
+    TRANSFER = "transfer"  # to another grid (or building): it waits there to be claimed
+    REASSIGN = "reassign"  # to another worker of the same grid, who holds it from now on
 
 
 class TransitionRefused(Exception):

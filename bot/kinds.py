@@ -130,6 +130,43 @@ REPAIR = Policy(
                 Notice(To.ASSIGNEE, "worker.cancelled"),
             ),
         ),
+        # The holder (or an admin, also before anyone claimed it) moves it to the grid that
+        # serves it: it waits there to be claimed, with a new claim deadline.
+        Rule(
+            Action.TRANSFER,
+            frozenset({Status.OPEN, Status.CLAIMED, Status.REOPENED}),
+            Status.OPEN,
+            Who.ASSIGNEE,
+            refused_who="worker.not_assignee",
+            refused_status="transfer.refused",
+            assign="clear",
+            resolve_clock="clear",
+            post=True,
+            destination="grid",
+            notices=(
+                Notice(To.RESIDENTS, "notice.transferred"),
+                Notice(To.CARD_CHATS, "group.transferred_in"),
+                Notice(To.ASSIGNEE, "worker.transferred_away", not_to_actor=True),
+            ),
+        ),
+        # The holder (or an admin) passes it to another worker of its grid, who holds it now;
+        # the resolve deadline stands.
+        Rule(
+            Action.REASSIGN,
+            _CLAIMED,
+            Status.CLAIMED,
+            Who.ASSIGNEE,
+            refused_who="worker.not_assignee",
+            refused_status="worker.not_claimed",
+            assign="target",
+            details=True,
+            destination="worker",
+            notices=(
+                Notice(To.RESIDENTS, "notice.reassigned"),
+                Notice(To.TARGET, "worker.reassigned_to_you"),
+                Notice(To.ASSIGNEE, "worker.reassigned_away", not_to_actor=True),
+            ),
+        ),
     ),
 )
 

@@ -25,9 +25,11 @@ COMMANDS = (  # a resident's, in private chats (and the default)
     "cancel",
     "help",
 )
-WORKER_COMMANDS = ("queue", "stats", "poster", "posters", *COMMANDS)
+WORKER_COMMANDS = ("queue", "proxy", "transfer", "stats", "poster", "posters", *COMMANDS)
 ADMIN_COMMANDS = (
     "queue",
+    "proxy",
+    "transfer",
     "invite",
     "invites",
     "staff",

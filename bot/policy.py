@@ -37,12 +37,13 @@ class To(StrEnum):
     RESIDENTS = "residents"  # the reporter and the followers
     ASSIGNEE = "assignee"  # who held the request before the action
     CARD_CHATS = "card_chats"  # every chat showing the request's card
+    TARGET = "target"  # the worker the action passed the request to
 
 
 @dataclass(frozen=True)
 class Notice:
     """A message sent after an action. Its text gets number, name (the actor's), note, stars,
-    deadline (to resolve) and building as placeholders."""
+    deadline (to resolve), building, and where (a transfer's destination) as placeholders."""
 
     to: To
     key: str
@@ -52,6 +53,8 @@ class Notice:
     only_with_note: bool = False  # sent only when the action came with a note
     # Not to a person whose private chat shows the card (the card told them already).
     unless_card_shown: bool = False
+    # Not to the one who acted (they hear it in the answer to what they did).
+    not_to_actor: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ class Rule:
     who: Who
     refused_who: str  # text key: the actor may not
     refused_status: str  # text key: the status does not allow it
-    assign: Literal["actor", "clear", "keep"] = "keep"
+    # Who holds the request after it: the actor, nobody, as before, or the worker the action
+    # names (its destination).
+    assign: Literal["actor", "clear", "keep", "target"] = "keep"
     # The resolve deadline: started (at claim), cleared, paused (moved on by the time paused
     # when it resumes) or kept.
     resolve_clock: Literal["start", "clear", "pause", "resume", "keep"] = "keep"
@@ -77,6 +82,11 @@ class Rule:
     credit: bool = False
     # The action's note becomes the text the request's cards show (an admin's public text).
     edits_text: bool = False
+    # The action names where the request goes, checked by the core: "grid" (another grid, or
+    # a building of another grid: the request's grid and building follow, its old cards say
+    # where it went, and its claim deadline starts again) or "worker" (another worker of the
+    # request's grid).
+    destination: Literal["grid", "worker"] | None = None
     notices: tuple[Notice, ...] = ()
 
 

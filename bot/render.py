@@ -122,6 +122,8 @@ def worker_buttons(lang: str, request: Request) -> Keyboard:
         rows.append(second)
     if policy.allows(request.status, Action.ASK):
         rows.append([Button(t(lang, "worker.ask"), Callback(Verb.ASK, request.id))])
+    if any(policy.allows(request.status, a) for a in (Action.TRANSFER, Action.REASSIGN)):
+        rows.append([Button(t(lang, "transfer.button"), Callback(Verb.TRANSFER, request.id))])
     return rows
 
 
@@ -173,12 +175,20 @@ def rating_buttons(lang: str, request_id: int) -> Keyboard:
 
 def event_line(settings: Settings, lang: str, event: Event) -> str:
     name = event.actor_name or "?"
-    if event.action == "filed":
+    if event.action == "filed" and event.detail:  # by a worker for a resident (代办)
+        body = t(lang, "event.filed_for", name=name, resident=event.detail)
+    elif event.action == "filed":
         body = t(lang, "event.filed")
     elif event.action == "rate":
         body = t(lang, "event.rate", stars=event.note or "?")
     else:
-        body = t(lang, f"event.{event.action}", name=name, note=event.note or "")
+        body = t(
+            lang,
+            f"event.{event.action}",
+            name=name,
+            note=event.note or "",
+            where=event.detail or "",
+        )
     return f"• {when(settings, lang, event.at)} {body}"
 
 

@@ -23,6 +23,7 @@ from bot.i18n import t
 from bot.kinds import policy_of
 from bot.limits import clip, mask_phones
 from bot.messages import Outgoing, enqueue
+from bot.proxied import for_whom
 from bot.quiet import quiet_until
 from bot.settings import Settings
 from storage import clock, outbox, schedule, users
@@ -192,7 +193,9 @@ class Reminders:
                     grid=request.grid_id,
                 )
                 await enqueue(conn, Outgoing(directory.admin_chat_id, text))
-            await self._tell(conn, request.reporter_id, "notice.escalated", number=number)
+            await self._tell(
+                conn, request.reporter_id, "notice.escalated", number=number, request=request
+            )
         elif step in (RESOLVE_SOON, RESOLVE_LATE) and request.assignee_id is not None:
             key = "remind.resolve_soon" if step == RESOLVE_SOON else "remind.resolve_late"
             lang = await self._lang(conn, request.assignee_id)
@@ -211,18 +214,26 @@ class Reminders:
                 conn,
                 Outgoing(
                     request.reporter_id,
-                    t(lang, "remind.rate", number=number),
+                    await for_whom(conn, request, request.reporter_id, lang)
+                    + t(lang, "remind.rate", number=number),
                     render.rating_buttons(lang, request.id),
                     quiet_until=quiet_until(settings, clock.now()),
                 ),
             )
 
     async def _tell(
-        self, conn: aiosqlite.Connection, person: int, key: str, **params: object
+        self,
+        conn: aiosqlite.Connection,
+        person: int,
+        key: str,
+        request: Request | None = None,
+        **params: object,
     ) -> None:
+        """A resident's news (of `request`: to the worker who filed it for them, marked)."""
         lang = await self._lang(conn, person)
         quiet = quiet_until(self._settings, clock.now())
-        await enqueue(conn, Outgoing(person, t(lang, key, **params), quiet_until=quiet))
+        marked = await for_whom(conn, request, person, lang) if request else ""
+        await enqueue(conn, Outgoing(person, marked + t(lang, key, **params), quiet_until=quiet))
 
     async def _lang(self, conn: aiosqlite.Connection, user_id: int) -> str:
         user = await users.get(conn, user_id)

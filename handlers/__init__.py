@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import Verb
 from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
@@ -25,10 +26,12 @@ from handlers import (
     broadcast,
     events,
     posters,
+    proxy,
     registration,
     repair,
     staff,
     stats,
+    transfer,
     volunteer,
     wish,
     worker,
@@ -192,6 +195,8 @@ PRIVATE_COMMANDS = [
     "wish",
     "my",
     "queue",
+    "proxy",
+    "transfer",
     "volunteer",
     "points",
     "mywishes",
@@ -228,6 +233,11 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
     flows += [broadcast.BROADCAST]
+    # Filing for a resident without Telegram goes on with the resident's own wizards.
+    flows += [
+        proxy.flow({Verb.PX_REPAIR: repair.FIRST_STEP, Verb.PX_WISH: wish.FIRST_STEP}),
+        transfer.TRANSFER,
+    ]
     router = DialogRouter(flows, menu)
     journeys: list[BaseHandler[Any, BotContext, Any]] = [
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
@@ -242,6 +252,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *posters.build_handlers(),
         *broadcast.build_handlers(),
         *stats.build_handlers(),
+        *proxy.build_handlers(),
+        *transfer.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),

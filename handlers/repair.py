@@ -16,6 +16,7 @@ from bot.domain import DESCRIPTION_MAX, DESCRIPTION_MIN, MAX_PHOTOS, Action
 from bot.i18n import t
 from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
+from bot.proxied import for_resident, resident_of
 from handlers.common import (
     Flow,
     actor_of,
@@ -73,6 +74,8 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         )
     elif step is Step.BUILDING:
         own = context.person.building if context.person else None
+        if "proxy" in data:  # a worker filing for a resident: none is "mine"
+            own = None
         rows = [*building_buttons(context, dialog.nonce, own), _cancel_button(lang, dialog)]
         await say(context, uid, t(lang, "report.ask_building"), rows)
     elif step is Step.DESCRIPTION:
@@ -91,7 +94,7 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
     elif step is Step.DUPLICATE:
         await _show_duplicate(context, dialog)
     else:
-        text = t(
+        text = for_resident(lang, data) + t(
             lang,
             "report.summary",
             category=render.category_name(directory, lang, KIND, data["category"]),
@@ -147,7 +150,8 @@ async def _review(context: BotContext, dialog: Dialog) -> None:
     similar = await context.services.requests.find_duplicate(
         KIND, data["category"], data["building"]
     )
-    if similar is not None:
+    # A worker filing for a resident files it: following is for residents with an account.
+    if similar is not None and "proxy" not in data:
         await _advance(context, dialog, Step.DUPLICATE, duplicate_of=similar.id)
     else:
         await _advance(context, dialog, Step.CONFIRM)
@@ -290,6 +294,7 @@ async def _confirm(update: Update, context: BotContext, dialog: Dialog) -> None:
         building=data["building"],
         description=data["description"],
         photos=tuple(data["photos"]),
+        resident=resident_of(data),
     )
     outcome = await context.services.requests.file(actor, draft)
     await answer(query)

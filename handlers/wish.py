@@ -18,6 +18,7 @@ from bot.domain import WISH_TEXT_MAX, WISH_TEXT_MIN, Action
 from bot.i18n import t
 from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
+from bot.proxied import for_resident, resident_of
 from handlers.common import (
     Flow,
     actor_of,
@@ -73,7 +74,7 @@ async def prompt(context: BotContext, dialog: Dialog) -> None:
         await say(context, uid, t(lang, "wish.ask_photo"), skip)
     else:
         data = dialog.data
-        text = t(
+        text = for_resident(lang, data) + t(
             lang,
             "wish.summary",
             kind=render.category_name(context.directory, lang, KIND, data["kind"]),
@@ -140,12 +141,16 @@ async def on_button(update: Update, context: BotContext, dialog: Dialog, data: C
     elif step is Step.CONFIRM and data.verb is Verb.CONFIRM:
         wish = dialog.data
         building = context.person.building if context.person else None
+        resident = resident_of(wish)
+        if resident is not None:  # filed by a worker for a resident without Telegram
+            building = resident.building
         draft = Draft(
             KIND,
             wish["kind"],
             building or "",
             wish["text"],
             (wish["photo"],) if wish.get("photo") else (),
+            resident=resident,
         )
         outcome = await context.services.requests.file(actor, draft)
         await answer(query)

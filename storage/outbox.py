@@ -198,10 +198,13 @@ async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
 
 
 async def card_chats(conn: aiosqlite.Connection, request_id: int) -> list[int]:
-    """Chats where the request's card was (or is about to be) posted."""
+    """Chats where the request's card was (or is about to be) posted, and still is its card
+    (not left behind when the request moved to another grid)."""
     async with conn.execute(
-        "SELECT DISTINCT chat_id FROM outbox WHERE request_id = ? AND kind = 'card' "
-        "AND status != 'failed' ORDER BY id",
+        "SELECT DISTINCT chat_id FROM outbox o WHERE request_id = ? AND kind = 'card' "
+        "AND status != 'failed' AND NOT EXISTS (SELECT 1 FROM moved_cards m WHERE "
+        "m.request_id = o.request_id AND m.chat_id = o.chat_id AND m.outbox_id >= o.id) "
+        "ORDER BY id",
         (request_id,),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]

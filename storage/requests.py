@@ -35,6 +35,8 @@ class Request:
     created_at: datetime
     public_text: str | None = None
     updated_at: datetime | None = None  # what a wish wall shows, if an admin rewrote it
+    # Filed for a resident without Telegram (storage/proxies.py): reporter_id is the worker.
+    resident_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class NewRequest:
     grid_id: str
     status: str
     claim_due_at: datetime | None
+    resident_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Event:
     to_status: str | None
     note: str | None
     photo: str | None
+    detail: str | None = None  # where a transfer sent the request
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def _request(row: aiosqlite.Row) -> Request:
         created_at=parse_iso(row["created_at"]),
         public_text=row["public_text"],
         updated_at=parse_iso(row["updated_at"]),
+        resident_id=row["resident_id"],
     )
 
 
@@ -113,8 +118,8 @@ async def insert(conn: aiosqlite.Connection, new: NewRequest) -> Request:
     stamp = now_iso()
     cur = await conn.execute(
         "INSERT INTO requests (kind, seq, category, description, building, unit, photos, "
-        "reporter_id, filed_by, grid_id, status, claim_due_at, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reporter_id, filed_by, grid_id, status, claim_due_at, created_at, updated_at, "
+        "resident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             new.kind,
             seq,
@@ -130,6 +135,7 @@ async def insert(conn: aiosqlite.Connection, new: NewRequest) -> Request:
             iso(new.claim_due_at) if new.claim_due_at else None,
             stamp,
             stamp,
+            new.resident_id,
         ),
     )
     assert cur.lastrowid is not None
@@ -155,14 +161,10 @@ async def change_status(
 
     The row count of this one conditional UPDATE decides races such as two claims at once.
     """
-    allowed = {
-        "assignee_id",
-        "assignee_name",
-        "resolve_due_at",
-        "paused_at",
-        "rating",
-        "duplicate_of",
-    }
+    allowed = {"assignee_id", "assignee_name", "resolve_due_at", "rating", "duplicate_of"}
+    # A transfer to another grid: its grid, building and claim deadline, and a stopped clock
+    # (a question nobody will answer now) running again.
+    allowed |= {"grid_id", "building", "claim_due_at", "paused_at"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot set {sorted(unknown)}")
@@ -351,11 +353,23 @@ async def add_event(
     to_status: str | None = None,
     note: str | None = None,
     photo: str | None = None,
+    detail: str | None = None,
 ) -> None:
     await conn.execute(
         "INSERT INTO events (request_id, at, actor_id, actor_name, action, from_status, "
-        "to_status, note, photo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (request_id, now_iso(), actor_id, actor_name, action, from_status, to_status, note, photo),
+        "to_status, note, photo, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            request_id,
+            now_iso(),
+            actor_id,
+            actor_name,
+            action,
+            from_status,
+            to_status,
+            note,
+            photo,
+            detail,
+        ),
     )
 
 
@@ -378,6 +392,7 @@ def _event(row: aiosqlite.Row) -> Event:
         to_status=row["to_status"],
         note=row["note"],
         photo=row["photo"],
+        detail=row["detail"],
     )
 
 

@@ -30,6 +30,11 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.RATE): S.CLOSED,
     (S.RESOLVED, A.NOT_FIXED): S.REOPENED,
     (S.RESOLVED, A.CLOSE_UNRATED): S.CLOSED,  # by the bot, after a while
+    # moved to another grid: it waits there to be claimed
+    (S.OPEN, A.TRANSFER): S.OPEN,
+    (S.REOPENED, A.TRANSFER): S.OPEN,
+    (S.CLAIMED, A.TRANSFER): S.OPEN,
+    (S.CLAIMED, A.REASSIGN): S.CLAIMED,  # passed to another worker, who holds it
 }
 
 ALL_PAIRS = list(itertools.product(Status, Action))
@@ -50,7 +55,7 @@ def test_repair_transitions(status: Status, action: Action) -> None:
 
 
 def test_actions_a_status_allows() -> None:
-    assert set(REPAIR.actions("open")) == {A.CLAIM, A.CANCEL}
+    assert set(REPAIR.actions("open")) == {A.CLAIM, A.CANCEL, A.TRANSFER}
     assert set(REPAIR.actions("claimed")) == {
         A.HAND_BACK,
         A.RESOLVE,
@@ -58,6 +63,8 @@ def test_actions_a_status_allows() -> None:
         A.ASK,
         A.ANSWER,
         A.CANCEL,
+        A.TRANSFER,
+        A.REASSIGN,
     }
     assert set(REPAIR.actions("resolved")) == {A.RATE, A.NOT_FIXED, A.CLOSE_UNRATED}
     assert REPAIR.actions("closed") == []

@@ -85,6 +85,7 @@ async def test_report_claim_resolve_rate(server: FakeBotApi, bot: RunningBot) ->
         "📝 Add note",
         "↩️ Hand back",
         "❓ Ask the resident",
+        "🔀 Transfer",
     ]
     assert not any("R-0001" in (m.text or "") for m in server.messages(loser.id))
     notice = await server.wait_for_message(ALICE, "was claimed by")

@@ -62,6 +62,7 @@ async def test_start_lists_open_claims_and_admin_role(server: FakeBotApi, bot: R
         "📝 Add note",
         "↩️ Hand back",
         "❓ Ask the resident",
+        "🔀 Transfer",
     ]
     await press_and_wait(server, worker, history, "Resolved", "What was done for R-0001")
 
