@@ -28,11 +28,11 @@ COMMANDS = (  # a resident's, in private chats (and the default)
 WORKER_COMMANDS = ("queue", "proxy", "transfer", "stats", "poster", "posters", *COMMANDS)
 ADMIN_COMMANDS = (
     "queue",
-    "proxy",
-    "transfer",
     "invite",
     "invites",
     "staff",
+    "proxy",
+    "transfer",
     "stats",
     "export",
     "broadcast",
