@@ -312,15 +312,27 @@ class Deliverer:
             for held in [row, *(w for w in waiting if w.id != row.id)]:
                 await enqueue_fallbacks(conn, held.fallbacks)
             if newly and row.chat_id < 0:
-                grid = self._grid_of(row.chat_id, await outbox.chat_migrations(conn))
+                migrations = await outbox.chat_migrations(conn)
                 await self._tell_admins(
                     conn,
                     row.chat_id,
-                    "admin.group_unreachable",
+                    self._unreachable_text(row.chat_id, migrations),
                     chat=row.chat_id,
-                    grid=grid,
+                    grid=self._grid_of(row.chat_id, migrations),
                     reason=reason,
                 )
+
+    def _unreachable_text(self, chat_id: int, migrations: dict[int, int]) -> str:
+        """What the admins read about a chat that refuses the bot: which chat it is decides
+        where its messages go meanwhile."""
+        directory = self._directory.current
+        for key, configured in (
+            ("admin.admin_chat_unreachable", directory.admin_chat_id),
+            ("admin.wall_unreachable", directory.wall_chat_id),
+        ):
+            if configured is not None and chat_id == migrations.get(configured, configured):
+                return key
+        return "admin.group_unreachable"
 
     def _grid_of(self, chat_id: int, migrations: dict[int, int]) -> str:
         grid = self._directory.current.grid_of_chat(chat_id, migrations)
@@ -329,11 +341,19 @@ class Deliverer:
     async def _tell_admins(
         self, conn: aiosqlite.Connection, about_chat: int, key: str, **params: Any
     ) -> None:
-        admin_chat = self._directory.current.admin_chat_id
-        if admin_chat is None:
-            return
-        admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
-        if admin_chat == about_chat:  # the admin chat itself: nobody left to tell
-            return
+        """The admin chat is told; if it is the chat that refuses the bot (or refuses it too,
+        or there is none), each admin privately."""
+        directory = self._directory.current
         lang = self._settings.community.group_language
-        await enqueue(conn, Outgoing(admin_chat, t(lang, key, **params)))
+        text = t(lang, key, **params)
+        privately = tuple(
+            Outgoing(admin, text) for admin in sorted(directory.admins) if admin != about_chat
+        )
+        admin_chat = directory.admin_chat_id
+        if admin_chat is not None:
+            admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
+        if admin_chat is None or admin_chat == about_chat:
+            for message in privately:
+                await enqueue(conn, message)
+            return
+        await enqueue(conn, Outgoing(admin_chat, text, fallback=privately))
