@@ -41,6 +41,8 @@ class Verb(StrEnum):
     VOLUNTEER_AS = "vaff"  # arg: index of the affiliation
     VOLUNTEER_YES = "vyes"  # arg: the applicant's user id
     VOLUNTEER_NO = "vno"
+    POINTS_PAGE = "ptp"  # arg: page of /points
+    MYWISHES_PAGE = "mwp"  # arg: page of /mywishes
     # community events (arg: the series' id; arg2: the day, 20261116)
     EVENT_JOIN = "evj"
     EVENT_LEAVE = "evl"

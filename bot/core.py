@@ -324,6 +324,10 @@ class Requests:
             if pressed is not None:
                 if pressed.chat_id not in await outbox.card_chats(conn, request_id):
                     return _refuse("error.stale_button")
+                # Another request's card never carries this one's buttons (forged data).
+                shown = await store.card_of_message(conn, pressed.chat_id, pressed.message_id)
+                if shown not in (None, request_id):
+                    return _refuse("error.stale_button")
                 await self._retire_copy(conn, request, pressed)
             rule = self._permitted(actor, request, action, system)
             if isinstance(rule, Outcome):

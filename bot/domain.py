@@ -94,7 +94,7 @@ class Route:
     """Where a new request's card goes and why."""
 
     chats: tuple[int, ...]
-    via: str  # "group" | "workers" | "admin"
+    via: str  # "group" | "workers" | "admin" | "admins" (a kind may name its own)
 
 
 def routes_of(
@@ -102,9 +102,11 @@ def routes_of(
     workers: tuple[int, ...],
     admin_chat_id: int | None,
     migrations: dict[int, int],
+    admins: tuple[int, ...] = (),
 ) -> list[Route]:
     """Every way to reach a grid, best first: its group; each of its workers privately; the
-    admin chat. A card goes the first way and falls back along the rest."""
+    admin chat; each admin privately. A card goes the first way and falls back along the
+    rest."""
     routes = []
     if group_chat_id is not None:
         routes.append(Route((migrations.get(group_chat_id, group_chat_id),), "group"))
@@ -112,6 +114,8 @@ def routes_of(
         routes.append(Route(tuple(workers), "workers"))
     if admin_chat_id is not None:
         routes.append(Route((migrations.get(admin_chat_id, admin_chat_id),), "admin"))
+    if admins:
+        routes.append(Route(admins, "admins"))
     return routes
 
 

@@ -114,11 +114,15 @@ class Gatherings:
         )
         return moments[0] if moments else None
 
-    async def join(self, user_id: int, series_id: int, day: date) -> str:
-        """Sign up for one occurrence: a text key saying how it went."""
+    async def join(self, user_id: int, series_id: int, day: date, building: str | None) -> str:
+        """Sign up for one occurrence /events would show this person (in its audience, or
+        staff; coming, and not too far ahead): a text key saying how it went."""
         series = self.find(series_id)
         start = self._is_occurrence(series, day) if series else None
-        if series is None or start is None or start < clock.now():
+        now = clock.now()
+        if series is None or start is None or not now <= start <= now + AHEAD:
+            return "error.stale_button"
+        if self._book.current.staff(user_id) is None and not self._for(series, building):
             return "error.stale_button"
         async with self._db.transaction() as conn:
             if await store.cancelled(conn, series.id, day.isoformat()):

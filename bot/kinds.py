@@ -177,11 +177,15 @@ def wish_routes(directory: Directory, request: Request, migrations: dict[int, in
     the admin chat is the wall."""
     wall, admin = directory.wall_chat_id, directory.admin_chat_id
     admin_route = [Route((migrations.get(admin, admin),), "admin")] if admin is not None else []
+    # An admin chat that refuses the bot: each admin privately; a wall: each volunteer.
+    admins = [Route(tuple(sorted(directory.admins)), "admins")] if directory.admins else []
+    helpers = sorted(directory.volunteers)
+    volunteers = [Route(tuple(helpers), "volunteers")] if helpers else []
     if request.status == Status.SUBMITTED:
-        return admin_route
+        return [*admin_route, *admins]
     if wall is None:
-        return [Route(r.chats, "wall") for r in admin_route]
-    return [Route((migrations.get(wall, wall),), "wall"), *admin_route]
+        return [*(Route(r.chats, "wall") for r in admin_route), *volunteers]
+    return [Route((migrations.get(wall, wall),), "wall"), *volunteers, *admin_route, *admins]
 
 
 def volunteers_only(directory: Directory, user_id: int, grid_key: str) -> bool:
@@ -205,7 +209,9 @@ WISH = Policy(
     release=Action.GIVE_BACK,
     card_actions=(
         ("admin", (Action.PUBLISH, Action.EDIT_TEXT, Action.REJECT, Action.CLOSE)),
+        ("admins", (Action.PUBLISH, Action.EDIT_TEXT, Action.REJECT, Action.CLOSE)),
         ("wall", (Action.CLAIM,)),
+        ("volunteers", (Action.CLAIM,)),
     ),
     texts=Texts(
         card="wish.card",

@@ -122,6 +122,7 @@ def grid_routes(directory: Directory, request: Request, migrations: dict[int, in
         grid.workers if grid else (),
         directory.admin_chat_id,
         migrations,
+        tuple(sorted(directory.admins)),
     )
 
 

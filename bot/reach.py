@@ -40,11 +40,24 @@ async def hold_chat(
     for held in [*rows, *(w for w in waiting if first is None or w.id != first.id)]:
         await enqueue_fallbacks(conn, held.fallbacks)
     if newly and chat_id < 0:
-        grid = directory.grid_of_chat(chat_id, await outbox.chat_migrations(conn))
-        key, params = note or ("admin.group_unreachable", {})
+        migrations = await outbox.chat_migrations(conn)
+        grid = directory.grid_of_chat(chat_id, migrations)
+        key, params = note or (_unreachable_key(directory, chat_id, migrations), {})
         params = {"chat": chat_id, "grid": grid.name if grid else "—", "reason": reason} | params
         await tell_admins(conn, directory, settings, chat_id, key, **params)
     return newly
+
+
+def _unreachable_key(directory: Directory, chat_id: int, migrations: dict[int, int]) -> str:
+    """What the admins read about a chat that refuses the bot: which chat it is decides where
+    its messages go meanwhile."""
+    for key, configured in (
+        ("admin.admin_chat_unreachable", directory.admin_chat_id),
+        ("admin.wall_unreachable", directory.wall_chat_id),
+    ):
+        if configured is not None and chat_id == migrations.get(configured, configured):
+            return key
+    return "admin.group_unreachable"
 
 
 async def tell_admins(
@@ -55,13 +68,17 @@ async def tell_admins(
     key: str,
     **params: Any,
 ) -> None:
-    """A note to the admin chat (in the group language), unless it is about that chat."""
+    """A note to the admin chat (in the group language); if it is the chat that refuses the
+    bot (or refuses it too, or there is none), to each admin privately."""
+    text = t(settings.community.group_language, key, **params)
+    privately = tuple(
+        Outgoing(admin, text) for admin in sorted(directory.admins) if admin != about_chat
+    )
     admin_chat = directory.admin_chat_id
-    if admin_chat is None:
+    if admin_chat is not None:
+        admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
+    if admin_chat is None or admin_chat == about_chat:
+        for message in privately:
+            await enqueue(conn, message)
         return
-    admin_chat = (await outbox.chat_migrations(conn)).get(admin_chat, admin_chat)
-    if admin_chat == about_chat:  # the admin chat itself: nobody left to tell
-        log.warning("the admin chat %s cannot be reached: %s", about_chat, key)
-        return
-    lang = settings.community.group_language
-    await enqueue(conn, Outgoing(admin_chat, t(lang, key, **params)))
+    await enqueue(conn, Outgoing(admin_chat, text, fallback=privately))

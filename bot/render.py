@@ -16,6 +16,7 @@ from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, mask_phones, plain, uni
 from bot.messages import Button, Keyboard, Outgoing
 from bot.settings import Settings
 from storage.requests import Event, Request
+from storage.volunteers import Entry
 
 # A card's caption may hold 1024 characters; leave room for the status lines.
 CARD_DESCRIPTION_MAX = 600
@@ -93,7 +94,7 @@ def card(
         lines.append(t(lang, "card.via_workers"))
     elif via == "admin":
         lines.append(t(lang, "card.via_admin", grid=request.grid_id))
-    elif via in ("workers_fallback", "admin_fallback"):
+    elif via in ("workers_fallback", "admin_fallback", "admins_fallback"):
         lines.append(t(lang, "card.via_fallback", grid=request.grid_id))
     buttons = card_buttons(lang, request, via)
     # With a photo the card is a caption, which Telegram caps at 1024.
@@ -319,9 +320,14 @@ def staff_greeting(
     return fit("\n".join(lines)), buttons
 
 
-def taken(directory: Directory, lang: str, requests: list[Request]) -> tuple[str, Keyboard]:
-    """A volunteer's wishes: the newest first, each with its status and a 🔎 button."""
-    shown = list(reversed(requests))[:STAFF_CLAIMS_SHOWN]
+def taken(
+    directory: Directory, lang: str, requests: list[Request], page: int = 0
+) -> tuple[str, Keyboard]:
+    """A page of a volunteer's wishes: the newest first, each with its status and a 🔎 button."""
+    newest = list(reversed(requests))
+    count = max(1, -(-len(newest) // STAFF_CLAIMS_SHOWN))
+    page = min(page, count - 1)
+    shown = newest[page * STAFF_CLAIMS_SHOWN : (page + 1) * STAFF_CLAIMS_SHOWN]
     lines = [t(lang, "mywishes.header", n=len(requests))]
     buttons: Keyboard = []
     for request in shown:
@@ -338,7 +344,35 @@ def taken(directory: Directory, lang: str, requests: list[Request]) -> tuple[str
         buttons.append(
             [Button(t(lang, "my.details", number=label), Callback(Verb.TIMELINE, request.id))]
         )
-    return fit("\n".join(lines), PAGE_BUDGET), buttons
+    nav = page_buttons(lang, page, count, lambda p: Callback(Verb.MYWISHES_PAGE, p))
+    text = fit("\n".join(lines), PAGE_BUDGET) + page_line(lang, page, count)
+    return text, [*buttons, nav] if nav else buttons
+
+
+def passbook(
+    settings: Settings,
+    lang: str,
+    balance: int,
+    entries: list[Entry],
+    numbers: dict[int, str],
+    page: int = 0,
+) -> tuple[str, Keyboard]:
+    """A page of a volunteer's passbook: the balance, then its rows, newest first."""
+    rows = [
+        t(
+            lang,
+            f"points.{entry.reason}",
+            when=when(settings, lang, entry.at),
+            points=abs(entry.delta),
+            number=numbers.get(entry.request_id or 0, ""),
+            note=entry.note or "",
+        )
+        for entry in entries
+    ]
+    pages = paginate(t(lang, "points.balance", balance=balance) + "\n", rows)
+    page = min(page, len(pages) - 1)
+    nav = page_buttons(lang, page, len(pages), lambda p: Callback(Verb.POINTS_PAGE, p))
+    return pages[page] + page_line(lang, page, len(pages)), [nav] if nav else []
 
 
 def _claims(

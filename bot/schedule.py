@@ -48,6 +48,10 @@ RATE_REMINDER = "rate_reminder"  # the resident is asked once more to rate
 WALL_AGAIN = "wall_again"  # a wish nobody took, posted again at the bottom of the wall
 WEEKLY = "#weekly"  # the week's posts, kept with the digests
 ECHO_NOTE_MAX = 120
+# A grid's digest counts every open request (up to DIGEST_READ) and lists the oldest ones: a
+# few messages at most, the group's 20 a minute are shared with its cards.
+DIGEST_READ = 10_000
+DIGEST_SHOWN = 300
 
 
 def _resolved_at(request: Request) -> datetime:
@@ -396,7 +400,7 @@ class Reminders:
                     )
                     continue
                 waiting = await store.waiting_in(
-                    conn, [grid.id], (Status.OPEN, Status.REOPENED, Status.CLAIMED), 200
+                    conn, [grid.id], (Status.OPEN, Status.REOPENED, Status.CLAIMED), DIGEST_READ
                 )
                 if not waiting:
                     continue  # nothing to say: nothing sent
@@ -412,7 +416,8 @@ class Reminders:
         settings = self._settings
         lang = settings.community.group_language
         directory = self._book.current
-        lines = []
+        lines: list[str] = []
+        overdue_count = 0
         for request in waiting:
             due = (
                 request.resolve_due_at
@@ -420,6 +425,9 @@ class Reminders:
                 else request.claim_due_at
             )
             overdue = due is not None and due < now
+            overdue_count += overdue
+            if len(lines) == DIGEST_SHOWN:
+                continue  # counted in the head, not listed
             lines.append(
                 t(
                     lang,
@@ -433,6 +441,7 @@ class Reminders:
                 )
                 + (" " + t(lang, "digest.overdue") if overdue else "")
             )
-        overdue_count = sum(1 for line in lines if line.endswith(t(lang, "digest.overdue")))
+        if len(waiting) > DIGEST_SHOWN:
+            lines.append(t(lang, "staff.more", n=len(waiting) - DIGEST_SHOWN))
         head = t(lang, "digest.head", grid=grid, n=len(waiting), overdue=overdue_count) + "\n"
         return render.paginate(head, lines)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.limits import visible
+
 
 class Section(BaseModel):
     # A misspelt key must fail at start, not silently fall back to a default.
@@ -251,6 +253,12 @@ class Event(Section):
     capacity: int | None = Field(default=None, ge=1, le=100000)
 
     _time = field_validator("time")(_clock_time)
+
+    @field_validator("name_zh", "name_en", "place", "description", mode="before")
+    @classmethod
+    def _shows(cls, value: Any) -> Any:
+        """A text of only invisible characters is no text (it is checked as empty)."""
+        return visible(value) if isinstance(value, str) else value
 
     @field_validator("rule")
     @classmethod

@@ -25,6 +25,7 @@ from storage.volunteers import Entry
 
 POINTS_MAX = 1000  # one award or redemption
 NOTE_MAX = 200
+PASSBOOK_MAX = 1000  # the rows /points pages through, newest first
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Volunteering:
 
     async def passbook(self, user_id: int) -> Passbook:
         async with self._db.read() as conn:
-            entries = await volunteers.passbook(conn, user_id)
+            entries = await volunteers.passbook(conn, user_id, limit=PASSBOOK_MAX)
             numbers = {}
             for entry in entries:
                 if entry.request_id is not None:

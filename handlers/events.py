@@ -72,17 +72,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         await answer(query, t(lang, "error.stale_button"))
         return
     gatherings = context.services.gatherings
+    building = context.person.building if context.person else None
     day: date | None = day_of(data.arg2) if data.arg2 is not None else None
-    if data.verb in (Verb.EVENT_JOIN, Verb.EVENT_LEAVE):
-        if day is None:
-            await answer(query, t(lang, "error.stale_button"))
-            return
-        join = data.verb is Verb.EVENT_JOIN
-        key = await (gatherings.join if join else gatherings.leave)(actor.user_id, data.arg, day)
+    if data.verb in (Verb.EVENT_JOIN, Verb.EVENT_LEAVE) and day is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    if data.verb is Verb.EVENT_JOIN and day is not None:
+        key = await gatherings.join(actor.user_id, data.arg, day, building)
+    elif data.verb is Verb.EVENT_LEAVE and day is not None:
+        key = await gatherings.leave(actor.user_id, data.arg, day)
     else:
         key = await gatherings.mute(actor.user_id, data.arg, data.verb is Verb.EVENT_MUTE)
     await answer(query, t(lang, key), alert=key in ("event.full", "event.is_cancelled"))
-    building = context.person.building if context.person else None
     now = [
         o
         for o in await gatherings.upcoming(actor.user_id, building)

@@ -231,18 +231,21 @@ async def start(update: Update, context: BotContext) -> None:
     poster = posters.building_of_payload(context.args[0]) if context.args else None
     if poster is not None and await _poster_answers(context, user.id, poster):
         return
-    if await router(context).resume(context, user.id):
-        return
     registered = context.person is not None and context.person.registered
     if poster is not None:
-        await _from_poster(context, user.id, poster)
+        if not await router(context).resume(context, user.id):
+            await _from_poster(context, user.id, poster)
         return
     if context.directory.is_volunteer(user.id):
-        # A volunteer, like staff, is not asked to register (they may, from /profile).
+        # A volunteer, like staff, is greeted by role and not asked to register (they may,
+        # from /profile); an open wizard of theirs is asked again after.
         hint = "" if registered else "\n" + t(lang, "staff.resident_hint")
         await say(context, user.id, t(lang, "volunteer.already") + hint)
+        await router(context).resume(context, user.id)
         return
-    if context.person is not None and context.person.registered:
+    if await router(context).resume(context, user.id):
+        return
+    if registered:
         await say(
             context, user.id, t(lang, "help", community=community), reply_markup=main_menu(lang)
         )

@@ -16,9 +16,7 @@ from bot.limits import visible
 from bot.messages import Button, Keyboard
 from bot.settings import AFFILIATIONS
 from bot.volunteering import NOTE_MAX, POINTS_MAX
-from handlers.common import actor_of, answer, drop_buttons, in_private, lang_of, say
-
-PASSBOOK_SHOWN = 20
+from handlers.common import actor_of, answer, drop_buttons, edit, in_private, lang_of, say
 
 
 async def volunteer(update: Update, context: BotContext) -> None:
@@ -90,19 +88,34 @@ async def points(update: Update, context: BotContext) -> None:
     if not book.entries and not context.directory.is_volunteer(user.id):
         await say(context, user.id, t(lang, "points.none"))
         return
-    lines = [t(lang, "points.balance", balance=book.balance)]
-    for entry in book.entries[:PASSBOOK_SHOWN]:
-        lines.append(
-            t(
-                lang,
-                f"points.{entry.reason}",
-                when=render.when(context.settings, lang, entry.at),
-                points=abs(entry.delta),
-                number=book.numbers.get(entry.request_id or 0, ""),
-                note=entry.note or "",
-            )
+    text, buttons = render.passbook(
+        context.settings, lang, book.balance, book.entries, book.numbers
+    )
+    await say(context, user.id, text, buttons)
+
+
+async def turn_page(update: Update, context: BotContext) -> None:
+    """◀ / ▶ under /points or /mywishes: the message turns to that page."""
+    query = update.callback_query
+    actor = actor_of(update)
+    assert query is not None
+    lang = lang_of(context)
+    data = callbacks.parse(query.data)
+    if data is None or actor is None or not in_private(update) or query.message is None:
+        await answer(query, t(lang, "error.stale_button"))
+        return
+    await answer(query)
+    volunteering = context.services.volunteering
+    if data.verb is Verb.POINTS_PAGE:
+        book = await volunteering.passbook(actor.user_id)
+        text, buttons = render.passbook(
+            context.settings, lang, book.balance, book.entries, book.numbers, data.arg
         )
-    await say(context, user.id, "\n".join(lines))
+    else:
+        taken = await volunteering.wishes_of(actor.user_id)
+        text, buttons = render.taken(context.directory, lang, taken, data.arg)
+    if not await edit(context, actor.user_id, query.message.message_id, text, buttons):
+        await say(context, actor.user_id, text, buttons)
 
 
 async def award(update: Update, context: BotContext) -> None:
@@ -117,7 +130,9 @@ async def award(update: Update, context: BotContext) -> None:
         await say(context, user.id, t(lang, "wish.admins_only"))
         return
     parts = (message.text or "").split(maxsplit=3)
-    if len(parts) < 4 or not parts[1].isdigit() or not parts[2].isdigit():
+    # ASCII digits only: "²" is a digit to str.isdigit() and not a number to int().
+    numbers = parts[1:3] if len(parts) == 4 else []
+    if len(numbers) < 2 or not all(n.isascii() and n.isdigit() for n in numbers):
         await say(context, user.id, usage)
         return
     amount, note = int(parts[2]), visible(parts[3])
@@ -151,6 +166,9 @@ def build_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CommandHandler(["award", "redeem"], award, filters=private),
         CommandHandler("mywishes", my_wishes, filters=private),
         CallbackQueryHandler(affiliation_chosen, pattern=callbacks.pattern_for(Verb.VOLUNTEER_AS)),
+        CallbackQueryHandler(
+            turn_page, pattern=callbacks.pattern_for(Verb.POINTS_PAGE, Verb.MYWISHES_PAGE)
+        ),
         CallbackQueryHandler(
             decision, pattern=callbacks.pattern_for(Verb.VOLUNTEER_YES, Verb.VOLUNTEER_NO)
         ),

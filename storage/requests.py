@@ -405,6 +405,15 @@ async def save_card(conn: aiosqlite.Connection, card: Card) -> None:
     )
 
 
+async def card_of_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
+    """The request whose current card is this message, if any."""
+    async with conn.execute(
+        "SELECT request_id FROM cards WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else int(row[0])
+
+
 async def card(conn: aiosqlite.Connection, request_id: int, chat_id: int) -> Card | None:
     async with conn.execute(
         "SELECT * FROM cards WHERE request_id = ? AND chat_id = ?", (request_id, chat_id)
