@@ -170,6 +170,16 @@ async def drop_buttons(update: Update) -> None:
         log.debug("could not take the buttons off: %s", exc)
 
 
+def on_its_message(query: CallbackQuery) -> bool:
+    """Does the pressed message carry this very button? A card's button names what it acts on
+    (an applicant, say); the same data forged onto another card must not act."""
+    message = query.message
+    keyboard = message.reply_markup if isinstance(message, Message) else None
+    return keyboard is not None and any(
+        button.callback_data == query.data for row in keyboard.inline_keyboard for button in row
+    )
+
+
 def in_private(update: Update) -> bool:
     """Was the button pressed in the presser's own private chat with the bot?"""
     query = update.callback_query

@@ -16,7 +16,16 @@ from bot.limits import visible
 from bot.messages import Button, Keyboard
 from bot.settings import AFFILIATIONS
 from bot.volunteering import NOTE_MAX, POINTS_MAX
-from handlers.common import actor_of, answer, drop_buttons, edit, in_private, lang_of, say
+from handlers.common import (
+    actor_of,
+    answer,
+    drop_buttons,
+    edit,
+    in_private,
+    lang_of,
+    on_its_message,
+    say,
+)
 
 
 async def volunteer(update: Update, context: BotContext) -> None:
@@ -64,7 +73,7 @@ async def decision(update: Update, context: BotContext) -> None:
     assert query is not None
     lang = lang_of(context)
     data = callbacks.parse(query.data)
-    if data is None or actor is None:
+    if data is None or actor is None or not on_its_message(query):
         await answer(query, t(lang, "error.stale_button"))
         return
     approve = data.verb is Verb.VOLUNTEER_YES

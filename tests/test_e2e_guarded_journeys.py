@@ -595,3 +595,32 @@ async def test_every_button_with_forged_numbers_is_answered_without_an_error(
     last = last_id(server, ALICE)
     alice.send_photo()
     await server.wait_for_message(ALICE, "Please check your wish", after=last)
+
+
+async def test_an_applications_decision_acts_only_on_its_own_card(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    admin = server.user(ADMIN, "Admin")
+    carol, dan = server.user(2001, "Carol"), server.user(2002, "Dan")
+    for person in (carol, dan):
+        ask = await say_and_wait(server, person, "/volunteer", "Which of these are you")
+        await press_and_wait(server, person, ask, "Student", "an admin has decided")
+    carols = await server.wait_for_message(ADMIN_CHAT, "Carol")
+    dans = await server.wait_for_message(ADMIN_CHAT, "Dan")
+    dans_yes = dans.button("✅").callback_data
+    assert dans_yes is not None
+
+    # Dan's Approve forged onto Carol's card decides nobody, and Carol's card keeps its buttons.
+    answer = await server.wait_for_answer(admin.press_data(carols, dans_yes))
+    assert answer["text"] == STALE
+    await server.wait_idle(0.3)
+    assert carols.buttons and dans.buttons
+    assert not server.messages(2002) or all(
+        "volunteer now" not in m.plain for m in server.messages(2002)
+    )
+    await say_and_wait(server, dan, "/volunteer", "waiting for an admin")
+
+    # Each card's own button decides its own applicant.
+    await server.wait_for_answer(admin.press(dans, "✅"))
+    await server.wait_for_message(2002, "You are a volunteer now")
+    await say_and_wait(server, carol, "/volunteer", "waiting for an admin")
