@@ -54,6 +54,7 @@ def _unreachable_key(directory: Directory, chat_id: int, migrations: dict[int, i
     for key, configured in (
         ("admin.admin_chat_unreachable", directory.admin_chat_id),
         ("admin.wall_unreachable", directory.wall_chat_id),
+        ("admin.echo_unreachable", directory.echo_chat_id),
     ):
         if configured is not None and chat_id == migrations.get(configured, configured):
             return key

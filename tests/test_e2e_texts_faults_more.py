@@ -496,3 +496,28 @@ async def test_after_the_wall_migrates_its_card_is_current_in_the_new_chat(
     await _publish(server, admin, "W-0002")
     await server.wait_for_message(new_wall, "W-0002")
     assert not [m for m in server.messages(WALL) if m.contains("W-0002")]
+
+
+async def test_an_echo_wall_that_refuses_the_bot_is_named_to_the_admins(
+    server: FakeBotApi, moved: ManualClock, bot: RunningBot
+) -> None:
+    moved.set(datetime(2026, 11, 29, 17, 0, tzinfo=SHANGHAI))
+    async with bot.services.db.transaction() as conn:
+        request = await store.insert(conn, _new("repair", "water", "claimed", 1))
+        await store.add_event(
+            conn, request.id, "resolve", actor_id=201, actor_name="W", note="Valve changed"
+        )
+    server.forbid(ECHO)
+    moved.set(datetime(2026, 11, 29, 18, 0, tzinfo=SHANGHAI))  # Sunday: the weekly post
+    await bot.services.reminders.tick()
+    bot.services.kick()
+    told = await server.wait_for_message(ADMIN_CHAT, str(ECHO), timeout=20)
+    assert "回音壁" in told.plain and "网格" not in told.plain
+    assert not server.messages(ECHO)
+
+    # Back on the echo wall, the post that waited arrives there once.
+    server.allow(ECHO)
+    server.user(ADMIN, "Admin").send("back", chat=server.group(ECHO, "Echo wall"))
+    await server.wait_for_message(ECHO, "Valve changed")
+    await server.wait_idle(0.5)
+    assert len([m for m in server.messages(ECHO) if m.contains("Valve changed")]) == 1
