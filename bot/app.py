@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
+from bot.backups import Backups
 from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
 from bot.core import Requests
@@ -33,6 +34,9 @@ OUTBOX_JOB = "outbox-delivery"
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 SCHEDULE_JOB = "deadlines-follow-ups-digests"
+BACKUP_JOB = "daily-backup"
+# The backup job looks at the clock this often (and this long after start: a missed copy).
+BACKUP_TICK_SECONDS = 60.0
 
 # The command menus (by role, chat type and language) are in bot/menus.py.
 COMMANDS = menus.COMMANDS
@@ -143,6 +147,18 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         interval=settings.schedule.tick_seconds,
         first=settings.schedule.tick_seconds,
         name=SCHEDULE_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    backup = Backups(db, settings)
+
+    async def _backup(_: Any) -> None:
+        await backup.tick()
+
+    job_queue.run_repeating(
+        _backup,
+        interval=BACKUP_TICK_SECONDS,
+        first=BACKUP_TICK_SECONDS,
+        name=BACKUP_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
     await _command_menus(application, services)
