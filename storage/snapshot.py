@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -46,12 +47,21 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _settle(partial: Path, target: Path) -> int:
+    """Flush the finished copy to disk and give it its name; its size."""
+    _fsync(partial)
+    os.replace(partial, target)
+    os.chmod(target, 0o600)
+    _fsync(target.parent)
+    return target.stat().st_size
+
+
 async def copy_online(source: Path, target: Path) -> int:
     """Copy the live database `source` to `target` (mode 0600) in one step of SQLite's backup
     API: a consistent snapshot of what was committed, while the bot goes on writing (WAL lets
     its writer carry on). The copy is one self-contained file. Returns its size."""
     partial = target.with_name(target.name + ".partial")
-    _private_file(partial)
+    await asyncio.to_thread(_private_file, partial)
     try:
         async with aiosqlite.connect(source) as src, aiosqlite.connect(partial) as dest:
             await src.execute("PRAGMA busy_timeout=5000")
@@ -62,13 +72,9 @@ async def copy_online(source: Path, target: Path) -> int:
                 verdict = await cur.fetchone()
             if verdict is None or verdict[0] != "ok":
                 raise NotOurs(f"the copy failed its check: {verdict[0] if verdict else '?'}")
-        _fsync(partial)
-        os.replace(partial, target)
-        os.chmod(target, 0o600)
-        _fsync(target.parent)
+        return await asyncio.to_thread(_settle, partial, target)
     finally:
-        partial.unlink(missing_ok=True)
-    return target.stat().st_size
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def check(file: Path) -> Checked:
                 raise NotOurs(f"{file} fails SQLite's integrity check: {'; '.join(verdict[:3])}")
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            if version < 1 or not OUR_TABLES <= tables:
+            if version < 1 or not tables >= OUR_TABLES:
                 raise NotOurs(f"{file} is an SQLite database, but not one of this bot")
             if version > latest_version():
                 raise NotOurs(

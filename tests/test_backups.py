@@ -64,6 +64,7 @@ async def test_a_backup_taken_while_the_bot_writes_holds_every_committed_row(
     db = await Database.open(settings.database.path)
     committed: list[int] = []
     stop = asyncio.Event()
+    goal, reached = 300, asyncio.Event()
 
     async def writer() -> None:
         n = 0
@@ -71,17 +72,18 @@ async def test_a_backup_taken_while_the_bot_writes_holds_every_committed_row(
             n += 1
             await _insert(db, n)
             committed.append(n)
+            if n >= goal:
+                reached.set()
             await asyncio.sleep(0)
 
     task = asyncio.create_task(writer())
     try:
-        while len(committed) < 300:
-            await asyncio.sleep(0.01)
+        await reached.wait()
         before = len(committed)
         made = await Backups(db, settings).take(date(2026, 12, 1))
         after = len(committed)
-        while len(committed) < after + 100:  # and writes go on after it
-            await asyncio.sleep(0.01)
+        goal, reached = after + 100, asyncio.Event()  # and writes go on after it
+        await reached.wait()
     finally:
         stop.set()
         await task
