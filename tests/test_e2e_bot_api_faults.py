@@ -66,6 +66,9 @@ FAULTS = {
         0,
         frozenset({"sent", "failed"}),
     ),
+    # The group cannot be reached: its card goes to its workers in private meanwhile, and
+    # waits, held, for the group to come back.
+    "chat not found": Fault(lambda s: s.unknown_chat(GROUP_A), 0, frozenset({"sent", "held"})),
     "message is not modified": Fault(
         lambda s: s.refuse_next("editMessageText", GROUP_A, NOT_MODIFIED), 1, on_claim=True
     ),
@@ -128,6 +131,8 @@ async def test_a_fault_on_one_chat_loses_nothing_and_is_logged_once(
     assert len([m for m in server.messages(ALICE) if m.contains("Saved as")]) == 1
     if name == "message to edit not found":
         assert "Wang A1" in cards[-1].plain  # the card posted anew, current
+    if name == "chat not found":
+        assert [m for m in server.messages(WORKER_A1) if m.contains("R-0001")]
     if "failed" in fault.states:
         sql = "SELECT last_error FROM outbox WHERE status = 'failed'"
         async with bot.services.db.read() as conn, conn.execute(sql) as c:
@@ -135,6 +140,24 @@ async def test_a_fault_on_one_chat_loses_nothing_and_is_logged_once(
         told = [m for m in server.messages(ADMIN_CHAT) if m.contains("无法送达")]
         assert len(told) == 1  # the admins are told, once
     _no_tracebacks(caplog, errors_allowed="failed" in fault.states)
+
+
+async def test_a_429_on_a_direct_reply_waits_and_answers_once(
+    server: FakeBotApi, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    alice, bob = server.user(ALICE, "Alice"), server.user(BOB, "Bob")
+    await register(server, alice, "1", "2-301")
+    await register(server, bob, "3", "1-101")
+    server.fail_next("sendMessage", ALICE, [429])
+    before = server.count_sends(ALICE)
+    await say_and_wait(server, alice, "/help", "service bot")
+    await say_and_wait(server, bob, "/help", "service bot")
+    await server.wait_idle(1.0)
+    assert server.count_sends(ALICE) == before + 1
+    said = [r.getMessage() for r in _faults_said(caplog)]
+    assert len(said) == 1 and said[0].startswith("Telegram fault 429: a direct reply")
+    _no_tracebacks(caplog)
 
 
 async def test_a_person_who_blocked_the_bot_gets_the_news_when_they_are_back(
