@@ -137,7 +137,8 @@ def _restore(settings: Settings, backup: Path) -> int:
     aside = f"the previous one is kept as {kept}" if kept else "there was no database before"
     print(
         f"Restored {database} from {backup} (schema {checked.version}, {checked.requests} "
-        f"requests, the newest filed {checked.newest or 'never'}); {aside}."
+        f"request{'' if checked.requests == 1 else 's'}, the newest filed "
+        f"{checked.newest or 'never'}); {aside}."
     )
     return 0
 

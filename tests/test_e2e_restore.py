@@ -69,7 +69,7 @@ async def test_a_restored_backup_serves_the_same_requests(
     assert _restore(monkeypatch, settings, tmp_path, backup) == 0
     said = capsys.readouterr().out.strip().splitlines()
     assert len(said) == 1 and said[0].startswith(f"Restored {database} from {backup}")
-    assert "1 requests" in said[0]
+    assert "1 request, the newest filed" in said[0]
     kept = [p for p in database.parent.iterdir() if p.name.startswith("bot.sqlite3.before-")]
     assert kept and f"kept as {kept[0]}" in said[0]
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
