@@ -1,5 +1,6 @@
-"""`python -m bot [--config config.toml] [sync]`: check the configuration, take the lock, and
-run the bot, or only bring the directory in the database in step with the config file."""
+"""`python -m bot [--config config.toml] [sync | restore FILE]`: check the configuration, take
+the lock, and run the bot, or only bring the directory in the database in step with the config
+file, or put a backup in place of the database (the bot stopped)."""
 
 from __future__ import annotations
 
@@ -45,12 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "sync"],
+        choices=["run", "sync", "restore"],
         default="run",
         help="run the bot (the default), or only apply the config file's grids, buildings, "
-        "categories and staff to the database and print what changed",
+        "categories and staff to the database and print what changed, or restore FILE (a "
+        "backup) in place of the database",
     )
+    parser.add_argument("file", nargs="?", type=Path, help="restore: the backup to put in place")
     args = parser.parse_args(argv)
+    if (args.command == "restore") != (args.file is not None):
+        parser.error("restore takes one FILE (a backup), and only restore takes one")
     config: Path = args.config
     if not config.exists():
         print(
@@ -71,8 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         lock.acquire()
     except AlreadyRunning as exc:
-        print(f"Not starting: {exc}.", file=sys.stderr)
+        doing = "restoring" if args.command == "restore" else "starting"
+        print(f"Not {doing}: {exc}. Stop it first.", file=sys.stderr)
         return 3
+    if args.command == "restore":
+        try:
+            return _restore(settings, args.file)
+        finally:
+            lock.release()
     if args.command == "sync":
         try:
             return asyncio.run(_sync(settings))
@@ -107,6 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         lock.release()
+    return 0
+
+
+def _restore(settings: Settings, backup: Path) -> int:
+    """Check the backup, keep the current database aside, put the backup in place; one line."""
+    from storage import clock, snapshot
+
+    database = settings.database.path
+    try:
+        checked = snapshot.check(backup)
+        if database.exists() and database.resolve() == backup.resolve():
+            raise snapshot.NotOurs(f"{backup} is the database itself")
+    except snapshot.NotOurs as exc:
+        print(f"Not restored: {exc}. The database is unchanged.", file=sys.stderr)
+        return 2
+    kept = snapshot.install(backup, database, clock.now())
+    aside = f"the previous one is kept as {kept}" if kept else "there was no database before"
+    print(
+        f"Restored {database} from {backup} (schema {checked.version}, {checked.requests} "
+        f"request{'' if checked.requests == 1 else 's'}, the newest filed "
+        f"{checked.newest or 'never'}); {aside}."
+    )
     return 0
 
 

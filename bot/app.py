@@ -8,13 +8,15 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
+from bot.backups import Backups
 from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
 from bot.core import Requests
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, note_fault
 from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
 from bot.people import People
@@ -33,9 +35,37 @@ OUTBOX_JOB = "outbox-delivery"
 HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 SCHEDULE_JOB = "deadlines-follow-ups-digests"
+BACKUP_JOB = "daily-backup"
+# The backup job looks at the clock this often (and this long after start: a missed copy).
+BACKUP_TICK_SECONDS = 60.0
 
 # The command menus (by role, chat type and language) are in bot/menus.py.
 COMMANDS = menus.COMMANDS
+
+
+class _FaultsOnce(logging.Filter):
+    """PTB logs each 429 its rate limiter passes on, and each failed getUpdates (Telegram away,
+    a network cut) as an ERROR with a traceback, at every retry. The outbox and the poller wait
+    and retry anyway: these go to the fault log instead, a line a minute (bot/faultlog.py)."""
+
+    TEXTS = ("Rate limit hit after maximum", "Exception happened while polling for updates")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith(self.TEXTS):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, TelegramError) and not isinstance(error, InvalidToken):
+            if record.name.endswith("Updater"):
+                note_fault(error, "getUpdates")  # sends are noted where they are retried
+            return False
+        return True
+
+
+def _quiet_faults() -> None:
+    for name in ("telegram.ext.AIORateLimiter", "telegram.ext.Updater"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _FaultsOnce) for f in logger.filters):
+            logger.addFilter(_FaultsOnce())
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -43,6 +73,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     from handlers import build_handlers, error_handler, too_fast
 
     tg = settings.telegram
+    _quiet_faults()
     application = (
         ApplicationBuilder()
         .token(tg.token.get_secret_value())
@@ -143,6 +174,18 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         interval=settings.schedule.tick_seconds,
         first=settings.schedule.tick_seconds,
         name=SCHEDULE_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    backup = Backups(db, settings)
+
+    async def _backup(_: Any) -> None:
+        await backup.tick()
+
+    job_queue.run_repeating(
+        _backup,
+        interval=BACKUP_TICK_SECONDS,
+        first=BACKUP_TICK_SECONDS,
+        name=BACKUP_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
     await _command_menus(application, services)

@@ -40,10 +40,12 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 
 from bot import reach
 from bot.directory import DirectoryBook
+from bot.faultlog import faults
 from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
 from bot.messages import enqueue
 from bot.render import retired_copy
@@ -92,6 +94,26 @@ def reply_markup(bot: Bot, row: OutboxRow) -> ReplyMarkup | None:
     if "keyboard" in row.markup:
         return ReplyKeyboardMarkup.de_json(row.markup, bot)
     return ReplyKeyboardRemove()
+
+
+def fault_kind(error: TelegramError) -> str:
+    """The kind of a Telegram fault, for the fault log's one line a minute per kind."""
+    if isinstance(error, RetryAfter):
+        return "429"
+    if isinstance(error, TimedOut):
+        return "timeout"
+    if isinstance(error, Forbidden):
+        return "forbidden"
+    if isinstance(error, BadRequest):
+        return "bad-request"
+    if isinstance(error, NetworkError):
+        return "network"
+    return type(error).__name__
+
+
+def note_fault(error: TelegramError, where: str) -> None:
+    """Log a Telegram fault (no traceback: it is Telegram's, and expected)."""
+    faults.note(fault_kind(error), f"{where}: {error}")
 
 
 def _says(error: TelegramError, texts: tuple[str, ...]) -> bool:
@@ -157,17 +179,20 @@ class Deliverer:
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                note_fault(exc, f"sending to {row.chat_id}")
                 await self._retry(row, seconds, f"RetryAfter {seconds}s", count=False)
             except ChatMigrated as exc:
                 log.warning("chat %s moved to %s; update the config", row.chat_id, exc.new_chat_id)
                 async with self._db.transaction() as conn:
                     await outbox.migrate_chat(conn, row.chat_id, exc.new_chat_id)
             except Forbidden as exc:
+                note_fault(exc, f"sending to {row.chat_id}")
                 await self._unreachable(row, str(exc))
             except BadRequest as exc:
                 if "not modified" in str(exc):
                     await self._done(row, None)
                 elif _says(exc, _CHAT_GONE):
+                    note_fault(exc, f"sending to {row.chat_id}")
                     await self._unreachable(row, str(exc))
                 else:
                     log.error("outbox row %s refused by Telegram: %s", row.id, exc)
@@ -175,6 +200,7 @@ class Deliverer:
             except (NetworkError, TelegramError) as exc:
                 # TimedOut included: the message may have arrived, but a card or notice that
                 # never arrives is a worse harm than a second copy.
+                note_fault(exc, f"sending to {row.chat_id}")
                 await self._retry(row, self._backoff(row), f"{type(exc).__name__}: {exc}")
             except Exception as exc:
                 # Our bug, not Telegram's: back off, and after a few tries stop and say so.
@@ -289,7 +315,8 @@ class Deliverer:
             await enqueue(conn, retired_copy(lang, request, old.chat_id, old.message_id))
 
     async def _retry(self, row: OutboxRow, seconds: float, error: str, count: bool = True) -> None:
-        log.info("outbox row %s to %s: %s; retry in %.1fs", row.id, row.chat_id, error, seconds)
+        # Telegram's faults are in the fault log, a line a minute; this is for debugging.
+        log.debug("outbox row %s to %s: %s; retry in %.1fs", row.id, row.chat_id, error, seconds)
         at = clock.now() + timedelta(seconds=seconds)
         async with self._db.transaction() as conn:
             await outbox.mark_retry(conn, row.id, at, error, count=count)

@@ -303,6 +303,16 @@ class PosterSettings(Section):
         return value
 
 
+class BackupSettings(Section):
+    # A copy of the database is taken every day at this time (local), and at the next start if
+    # the bot was down then; copies older than keep_days are removed.
+    time: str = "03:30"
+    keep_days: int = Field(default=14, ge=1, le=3650)
+    dir: Path = Path("data/backups")
+
+    _time = field_validator("time")(_clock_time)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -327,6 +337,7 @@ class Settings(BaseSettings):
     event_reminders: EventReminders = EventReminders()
     staff: StaffSettings = StaffSettings()
     posters: PosterSettings = PosterSettings()
+    backup: BackupSettings = BackupSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot.callbacks import Verb
 from bot.context import BotContext
+from bot.delivery import note_fault
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
 from bot.limits import plain
@@ -136,7 +137,14 @@ async def stale_button(update: Update, context: BotContext) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log it, tell the person nothing was lost, and tell the admin chat: each on its own, so
     that one failing (a press already answered, Telegram busy) does not silence the others."""
-    log.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, RetryAfter) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    ):
+        # Telegram away or busy (429, 5xx, timeouts): expected, said once a minute.
+        note_fault(error, "handling an update")
+    else:
+        log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
     user = update.effective_user
@@ -159,20 +167,20 @@ async def error_handler(update: object, context: BotContext) -> None:
     if not told and chat is not None and chat.type == chat.PRIVATE:
         try:
             await with_retries(lambda: context.bot.send_message(chat.id, sorry))
-        except TelegramError:
-            log.warning("could not tell %s about the error", chat.id, exc_info=True)
+        except TelegramError as exc:
+            log.warning("could not tell %s about the error: %s", chat.id, exc)
     admin_chat = context.directory.admin_chat_id
     if admin_chat is not None:
-        error = f"{type(context.error).__name__}: {context.error}"[:500]
+        reason = f"{type(context.error).__name__}: {context.error}"[:500]
         group_lang = context.settings.community.group_language
         try:
             await with_retries(
                 lambda: context.bot.send_message(
-                    admin_chat, t(group_lang, "error.admin_report", error=error)
+                    admin_chat, t(group_lang, "error.admin_report", error=reason)
                 )
             )
-        except TelegramError:
-            log.warning("could not report the error to the admin chat", exc_info=True)
+        except TelegramError as exc:
+            log.warning("could not report the error to the admin chat: %s", exc)
 
 
 async def too_fast(update: Update) -> None:

@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import render
 from bot.context import BotContext
 from bot.core import Actor, Outcome
-from bot.delivery import markup
+from bot.delivery import markup, note_fault
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import t
 from bot.limits import ANSWER_MAX, clip, fit, plain
@@ -88,11 +88,13 @@ async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = REPLY_A
         except (BadRequest, Forbidden):
             raise
         except RetryAfter as exc:
+            note_fault(exc, "a direct reply")
             wait = _seconds(exc.retry_after)
             if attempt == attempts or wait > REPLY_MAX_WAIT:
                 raise
             await asyncio.sleep(wait)
-        except NetworkError:  # TimedOut too: a second copy of a reply is harmless
+        except NetworkError as exc:  # TimedOut too: a second copy of a reply is harmless
+            note_fault(exc, "a direct reply")
             if attempt == attempts:
                 raise
             await asyncio.sleep(pause)

@@ -54,6 +54,8 @@ def community_data(
         # Tests tick the schedule themselves, with a clock they move; no quiet hours unless a
         # test sets them.
         "schedule": {"tick_seconds": 3600, "quiet_start": "00:00", "quiet_end": "00:00"},
+        # Beside the test's database, never in the working directory.
+        "backup": {"dir": str(db_path.parent / "backups")},
         "admins": [ADMIN],
         "admin_chat_id": ADMIN_CHAT,
         "grids": [

@@ -37,6 +37,11 @@ _INJECTED = {
     400: "Bad Request: injected",
     403: "Forbidden: bot was blocked by the user",
 }
+# Telegram's refusals, for refuse_next().
+NOT_MODIFIED = _NOT_MODIFIED
+EDIT_NOT_FOUND = "Bad Request: message to edit not found"
+TOO_LONG = "Bad Request: message is too long"
+BLOCKED = "Forbidden: bot was blocked by the user"
 # Every method that posts a new message counts against Telegram's flood limits.
 # Where the files a call uploaded are kept in its parameters: field -> (file name, content).
 _UPLOADS = "__uploads__"
@@ -291,6 +296,11 @@ class FakeBotApi:
         self._flood: dict[str, tuple[int, float]] | None = None  # bucket kind -> burst, rate
         self._buckets: dict[tuple[str, int], _Bucket] = {}  # (kind, chat id or 0) -> bucket
         self._delays: list[_Delay] = []
+        self._drops: list[tuple[str, int | None, bool]] = []  # method, chat, takes effect
+        self._refusals: list[tuple[str, int | None, int, str]] = []  # method, chat, code, text
+        self._blocked: set[int] = set()
+        self._cut_until = 0.0  # monotonic time a network cut ends
+        self.dropped = 0  # connections closed without an answer (drops and cuts)
         self._in_flight = 0  # delayed calls not yet answered
         self._changed = asyncio.Event()
         self._last_activity = time.monotonic()
@@ -517,6 +527,32 @@ class FakeBotApi:
         # that still waits gets a 500.
         self._delays.append(_Delay(method.lower(), chat_id, seconds, arrives))
 
+    def drop_next(self, method: str, chat_id: int | None, *, effect: bool = False) -> None:
+        """Close the connection of the next method call (to chat_id) without an answer;
+        effect=True: the call was carried out first (the answer is what is lost)."""
+        self._drops.append((method.lower(), chat_id, effect))
+
+    def cut_network(self, seconds: float) -> None:
+        """For `seconds`, every call (getUpdates too) has its connection closed at once,
+        unanswered and without effect: the bot cannot reach Telegram."""
+        self._cut_until = time.monotonic() + seconds
+
+    @property
+    def network_cut(self) -> bool:
+        return time.monotonic() < self._cut_until
+
+    def refuse_next(
+        self, method: str, chat_id: int | None, description: str, code: int = 400
+    ) -> None:
+        """Refuse the next method call (to chat_id) with this Telegram error, e.g. TOO_LONG,
+        EDIT_NOT_FOUND or NOT_MODIFIED; the call has no effect."""
+        self._refusals.append((method.lower(), chat_id, code, description))
+
+    def block(self, chat_id: int) -> None:
+        """The person blocked the bot: 403 "bot was blocked by the user" to every send and
+        edit; allow() undoes it."""
+        self._blocked.add(chat_id)
+
     def forbid(self, chat_id: int) -> None:
         """Answer 403 to every send/edit to chat_id: not started (private) or kicked (group)."""
         self._forbidden.add(chat_id)
@@ -526,8 +562,9 @@ class FakeBotApi:
         self._unknown_chats.add(chat_id)
 
     def allow(self, chat_id: int) -> None:
-        """Undo forbid()."""
+        """Undo forbid() and block()."""
         self._forbidden.discard(chat_id)
+        self._blocked.discard(chat_id)
 
     def remove_bot(self, group: FakeGroup, by: FakeUser, *, kicked: bool = True) -> JSON:
         """`by` removes the bot from the group: a my_chat_member update, and from now on sends
@@ -653,6 +690,13 @@ class FakeBotApi:
         self.calls.append((method, params))
         if method.lower() != "getupdates":
             self._touch()
+        if self.network_cut:
+            return await self._hang_up(request)
+        drop = self._take_drop(method.lower(), _as_int(params.get("chat_id")))
+        if drop is not None:
+            if drop:  # carried out; only the answer is lost
+                await self._respond(request, method, params)
+            return await self._hang_up(request)
         delay = self._take_delay(method.lower(), _as_int(params.get("chat_id")))
         if delay is None:
             return await self._respond(request, method, params)
@@ -689,6 +733,21 @@ class FakeBotApi:
         except _ApiError as exc:
             return web.json_response(exc.body, status=exc.body["error_code"])
         return web.json_response({"ok": True, "result": result})
+
+    async def _hang_up(self, request: web.Request) -> web.Response:
+        """Close the connection without an answer."""
+        self.dropped += 1
+        if request.transport is not None:
+            request.transport.abort()
+        self._touch()
+        return web.Response(status=500)  # never reaches the client
+
+    def _take_drop(self, method: str, chat_id: int | None) -> bool | None:
+        for i, (name, chat, effect) in enumerate(self._drops):
+            if name == method and chat in (None, chat_id):
+                del self._drops[i]
+                return effect
+        return None
 
     def _take_delay(self, method: str, chat_id: int | None) -> _Delay | None:
         """Remove and return the first delay_next() order matching this call."""
@@ -732,10 +791,16 @@ class FakeBotApi:
                     del self._failures[i]
                 retry = {"retry_after": 1} if code == 429 else None
                 raise _ApiError(code, _INJECTED.get(code, f"Error {code}"), retry)
+        for i, (name, chat, code, text) in enumerate(self._refusals):
+            if name == method and chat in (None, chat_id):
+                del self._refusals[i]
+                raise _ApiError(code, text)
         if chat_id in self._unknown_chats:
             raise _ApiError(400, "Bad Request: chat not found")
         if chat_id is None or not method.startswith(("send", "edit", "copy", "forward")):
             return
+        if chat_id in self._blocked:
+            raise _ApiError(403, BLOCKED)
         if chat_id in self._forbidden and chat_id < 0:
             raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
         if chat_id in self._forbidden:
