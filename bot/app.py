@@ -19,6 +19,7 @@ from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
+from bot.redact import install as redact_logs
 from bot.schedule import Reminders
 from bot.settings import Settings
 from bot.staff import StaffDesk
@@ -43,6 +44,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     from handlers import build_handlers, error_handler, too_fast
 
     tg = settings.telegram
+    # Before anything can log a URL or an error that holds the token.
+    redact_logs(tg.token.get_secret_value())
     application = (
         ApplicationBuilder()
         .token(tg.token.get_secret_value())

@@ -21,7 +21,8 @@ from bot.callbacks import Verb
 from bot.context import BotContext
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
-from bot.limits import plain
+from bot.limits import mask_phones, plain
+from bot.redact import redact
 from handlers import (
     broadcast,
     events,
@@ -163,7 +164,9 @@ async def error_handler(update: object, context: BotContext) -> None:
             log.warning("could not tell %s about the error", chat.id, exc_info=True)
     admin_chat = context.directory.admin_chat_id
     if admin_chat is not None:
-        error = f"{type(context.error).__name__}: {context.error}"[:500]
+        # The error's text may hold a URL with the token, or what someone typed: neither goes
+        # to a group, so the report names the error and the admin reads the log for more.
+        error = redact(mask_phones(f"{type(context.error).__name__}: {context.error}"))[:500]
         group_lang = context.settings.community.group_language
         try:
             await with_retries(
