@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
+from bot.abuse import Limits
 from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
 from bot.core import Requests
@@ -127,6 +128,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         staff=StaffDesk(db, settings, directory),
         kick=kick,
         broadcasts=broadcasts,
+        limits=Limits(db, settings, directory),
     )
     application.bot_data["services"] = services
     # The database is the truth; these jobs only tick. Delivery starts at once, which also

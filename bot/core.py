@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import moves, render
+from bot import abuse, moves, render
 from bot.directory import Directory, DirectoryBook
 from bot.domain import Action, Route, Status, WorkingWeek, due, working_due
 from bot.i18n import t
@@ -138,6 +138,13 @@ class Requests:
             if await dialogs.get(conn, reporter.user_id) is None:
                 return _refuse("report.already_saved")
             user = await users.get(conn, reporter.user_id)
+            lang = user.lang if user else self._settings.community.group_language
+            # Counted here, in the transaction that would file it: two confirms at once or a
+            # restart cannot slip past the limit. The draft stays, to confirm again later.
+            until = await abuse.filing_refused(conn, self._settings, directory, reporter.user_id)
+            if until is not None:
+                when = render.when(self._settings, lang, until)
+                return _refuse("limits.requests", when=when, user_id=reporter.user_id)
             unit = user.unit if user and user.building == draft.building else None
             resident = None
             if draft.resident is not None:
@@ -173,7 +180,6 @@ class Requests:
             )
             for card in await self._cards(conn, request, await self._routes(conn, request)):
                 await enqueue(conn, card)
-            lang = user.lang if user else self._settings.community.group_language
             text = await for_whom(conn, request, reporter.user_id, lang) + t(
                 lang,
                 policy.texts.saved,

@@ -24,6 +24,7 @@ from bot.i18n import every, pick_language, t
 from bot.limits import mask_phones, plain
 from bot.redact import redact
 from handlers import (
+    abuse,
     broadcast,
     events,
     posters,
@@ -45,8 +46,9 @@ log = logging.getLogger(__name__)
 # Group -4 lets through only what a journey may answer (a real person, a new message or a
 # press); group -3 skips updates already handled (Telegram redelivers what was not acknowledged
 # when the bot stopped); group -2 records who is speaking before any journey looks at them;
+# group -1 answers a press over the person's limit "slow down" (it knows who is staff);
 # group 0 holds the journeys; group 9 marks the update handled once every journey is done.
-GATE, DEDUPE, TRACK, JOURNEYS, DONE = -4, -3, -2, 0, 9
+GATE, DEDUPE, TRACK, LIMITS, JOURNEYS, DONE = -4, -3, -2, -1, 0, 9
 
 
 async def gate(update: Update, context: BotContext) -> None:
@@ -217,6 +219,7 @@ PRIVATE_COMMANDS = [
     "broadcast",
     "stats",
     "export",
+    "unlimit",
     "profile",
     "language",
     "help",
@@ -257,6 +260,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *stats.build_handlers(),
         *proxy.build_handlers(),
         *transfer.build_handlers(),
+        *abuse.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),
@@ -267,6 +271,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         GATE: [TypeHandler(Update, gate)],
         DEDUPE: [TypeHandler(Update, skip_handled)],
         TRACK: [TypeHandler(Update, track)],
+        LIMITS: [abuse.build_gate()],
         JOURNEYS: journeys,
         DONE: [TypeHandler(Update, mark_handled)],
     }
