@@ -20,6 +20,7 @@ from bot.i18n import t
 from bot.kinds import kinds, policy_of
 from bot.messages import Button, Outgoing, enqueue
 from bot.policy import Notice, Policy, Rule, To, Who
+from bot.privacy import for_group
 from bot.proxied import for_whom
 from bot.quiet import quiet_until
 from bot.settings import Settings
@@ -483,8 +484,10 @@ class Requests:
         card_chats = await outbox.card_chats(conn, after.id)
         if notice.to is To.CARD_CHATS:
             group_lang = settings.community.group_language
+            # A group sees a worker's note without the phones or units it may name.
+            shown = {**params, "note": for_group(note or "", after.unit)}
             for chat in card_chats:
-                text = t(group_lang, notice.key, deadline="—", **params)
+                text = t(group_lang, notice.key, deadline="—", **shown)
                 await enqueue(conn, Outgoing(chat, text))
             return
         people: list[int] = []

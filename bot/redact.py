@@ -1,4 +1,4 @@
-"""A safety net under every log line: the bot token never reaches a log, whatever logged it.
+"""A safety net under every log line: the bot token (and a phone number) never reaches a log.
 
 httpx logs request URLs (``…/bot<token>/getMe``), and PTB's and httpx's exceptions carry them
 in their messages and tracebacks (a token refused at start, a network error). Rather than
@@ -13,6 +13,8 @@ import re
 import traceback
 from typing import Any
 
+from bot.privacy import for_log
+
 MASK = "[token]"
 # What a Bot API token looks like (digits, a colon, 30+ URL-safe characters), known or not.
 _TOKEN_LIKE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
@@ -22,10 +24,10 @@ _installed = False
 
 
 def redact(text: str) -> str:
-    """The text with every known token, and anything shaped like one, replaced by a mark."""
+    """The text with every known token, anything shaped like one, and phone numbers hidden."""
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    return _TOKEN_LIKE.sub(MASK, text)
+    return for_log(_TOKEN_LIKE.sub(MASK, text))
 
 
 def install(token: str) -> None:
