@@ -629,6 +629,8 @@ class Requests:
         lang = await self._lang(conn, worker.user_id)
         reporter = await users.get(conn, request.reporter_id)
         name = reporter.name if reporter else "?"
+        if reporter is not None and not reporter.name:  # they asked to be forgotten
+            name = t(lang, "privacy.erased_name")
         phone = reporter.phone if reporter else None
         filed_for = ""
         if request.resident_id is not None:

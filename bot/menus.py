@@ -21,6 +21,8 @@ COMMANDS = (  # a resident's, in private chats (and the default)
     "volunteer",
     "points",
     "profile",
+    "mydata",
+    "forgetme",
     "language",
     "cancel",
     "help",

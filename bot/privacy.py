@@ -12,11 +12,12 @@ import re
 from bot.limits import mask_phones
 
 HIDDEN = "***"
-# Unit and room numbers as residents write them: 2-301, 3-2-501, 2栋301, 301室, room 301.
+# Unit and room numbers as residents write them: 2-301, 3-2-501, 2 dong 301, 301 shi, room 301
+# (the Chinese unit words are written as escapes: texts in Chinese live in the catalogs).
 _UNIT = re.compile(
     r"\d+(?:\s*-\s*\d+){1,3}"
-    r"|\d+\s*(?:栋|幢|号楼|单元|层|楼)\s*\d+(?:\s*(?:单元|室|号|层)\s*\d*)*"
-    r"|\d+\s*(?:室|号房|房间?)"
+    r"|\d+\s*(?:\u680b|\u5e62|\u53f7\u697c|\u5355\u5143|\u5c42|\u697c)\s*\d+(?:\s*(?:\u5355\u5143|\u5ba4|\u53f7|\u5c42)\s*\d*)*"
+    r"|\d+\s*(?:\u5ba4|\u53f7\u623f|\u623f\u95f4?)"
     r"|(?i:room|rm\.?|apt\.?|flat|unit)\s*#?\s*\d+(?:\s*-\s*\d+)*[a-zA-Z]?"
 )
 # In log lines only what is surely a phone: a Chinese mobile number (maybe with +86), or an
@@ -26,7 +27,7 @@ _LOG_PHONE = re.compile(r"(?<![\d-])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d
 # and a time do not match), Chinese unit words and "room 301".
 _LOG_UNIT = re.compile(
     r"(?<![\w:.-])\d{1,3}(?:-\d{1,4}){1,2}(?![\w:-])(?!\.\d)"
-    r"|\d+\s*(?:栋|幢|号楼|单元|室|号房)"
+    r"|\d+\s*(?:\u680b|\u5e62|\u53f7\u697c|\u5355\u5143|\u5ba4|\u53f7\u623f)"
     r"|(?i:\broom|\bapt\.?|\bflat)\s*#?\s*\d+(?:-\d+)*"
 )
 

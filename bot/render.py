@@ -177,6 +177,8 @@ def rating_buttons(lang: str, request_id: int) -> Keyboard:
 
 def event_line(settings: Settings, lang: str, event: Event) -> str:
     name = event.actor_name or "?"
+    if event.actor_name is None and event.actor_id is not None:  # they asked to be forgotten
+        name = t(lang, "privacy.erased_name")
     if event.action == "filed" and event.detail:  # by a worker for a resident (代办)
         body = t(lang, "event.filed_for", name=name, resident=event.detail)
     elif event.action == "filed":

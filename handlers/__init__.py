@@ -28,6 +28,7 @@ from handlers import (
     broadcast,
     events,
     posters,
+    privacy,
     proxy,
     registration,
     repair,
@@ -220,6 +221,8 @@ PRIVATE_COMMANDS = [
     "stats",
     "export",
     "unlimit",
+    "mydata",
+    "forgetme",
     "profile",
     "language",
     "help",
@@ -238,7 +241,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     flows = [registration.REGISTRATION, repair.REPORT, repair.ANSWER]
     flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
-    flows += [broadcast.BROADCAST]
+    flows += [broadcast.BROADCAST, privacy.FORGET]
     # Filing for a resident without Telegram goes on with the resident's own wizards.
     flows += [
         proxy.flow({Verb.PX_REPAIR: repair.FIRST_STEP, Verb.PX_WISH: wish.FIRST_STEP}),
@@ -261,6 +264,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *proxy.build_handlers(),
         *transfer.build_handlers(),
         *abuse.build_handlers(),
+        *privacy.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),
