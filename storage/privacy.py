@@ -102,7 +102,12 @@ async def erase(
             f"AND status NOT IN ({done})",
             (ERASED, *ids, *active),
         )
-    await conn.execute("UPDATE events SET actor_name = NULL WHERE actor_id = ?", (user_id,))
+        # Their name on their own requests' timelines; what they did as staff on others'
+        # requests stays named (a fixed person for every job, 定人定责).
+        await conn.execute(
+            f"UPDATE events SET actor_name = NULL WHERE actor_id = ? AND request_id IN ({marks})",
+            (user_id, *ids),
+        )
     # What was sent or waits to be sent about them (a claimer's details hold their phone).
     for needle in known:
         async with conn.execute(

@@ -38,3 +38,9 @@ def test_the_day_limit_wins_when_it_ends_later() -> None:
 def test_zero_switches_a_limit_off() -> None:
     limits = LimitsSettings(requests_per_hour=0, requests_per_day=0)
     assert next_allowed([ago(minutes=1)] * 50, NOW, limits) is None
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    limits = LimitsSettings()
+    assert (limits.requests_per_hour, limits.requests_per_day) == (5, 20)
+    assert (limits.presses_per_minute, limits.lift_hours) == (30, 24)

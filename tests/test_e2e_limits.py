@@ -42,7 +42,7 @@ def settings(
         tmp_path / "bot.sqlite3",
         server.base_url,
         community={"duplicate_window_days": 0},
-        limits={"presses_per_minute": presses},
+        limits={"requests_per_hour": 5, "requests_per_day": 20, "presses_per_minute": presses},
     )
 
 
