@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.lock import AlreadyRunning, InstanceLock
+from bot.redact import redact
 from bot.settings import Settings, load_settings
 
 NO_TOKEN = (
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     except NetworkError as exc:
-        print(f"Cannot reach the Bot API at {url}: {exc}", file=sys.stderr)
+        print(f"Cannot reach the Bot API at {url}: {redact(str(exc))}", file=sys.stderr)
         return 1
     finally:
         lock.release()

@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
+from bot.abuse import Limits
 from bot.backups import Backups
 from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
@@ -21,6 +22,7 @@ from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
+from bot.redact import install as redact_logs
 from bot.schedule import Reminders
 from bot.settings import Settings
 from bot.staff import StaffDesk
@@ -74,6 +76,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 
     tg = settings.telegram
     _quiet_faults()
+    # Before anything can log a URL or an error that holds the token.
+    redact_logs(tg.token.get_secret_value())
     application = (
         ApplicationBuilder()
         .token(tg.token.get_secret_value())
@@ -155,6 +159,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         staff=StaffDesk(db, settings, directory),
         kick=kick,
         broadcasts=broadcasts,
+        limits=Limits(db, settings, directory),
     )
     application.bot_data["services"] = services
     # The database is the truth; these jobs only tick. Delivery starts at once, which also

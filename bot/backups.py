@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.settings import Settings
-from storage import backups, clock, snapshot
+from storage import backups, clock, private, snapshot
 from storage.backups import Backup
 from storage.db import Database
 
@@ -89,8 +89,8 @@ class Backups:
         size: int | None = None
         error: str | None = None
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(folder, 0o700)
+            private.private_dir(folder)
+            os.chmod(folder, private.DIR_MODE)  # a folder of its own: ours to set
             size = await snapshot.copy_online(settings.database.path, target)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"

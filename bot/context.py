@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.abuse import Limits
 from bot.broadcasting import Broadcasts
 from bot.core import Requests
 from bot.directory import Directory, DirectoryBook
@@ -35,6 +36,8 @@ class Services:
     # Wake the outbox delivery now, after a commit that queued messages.
     kick: Callable[[], None]
     broadcasts: Broadcasts
+    # Per-person limits on new requests and presses (bot/abuse.py).
+    limits: Limits
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -13,13 +13,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot import moves, render
+from bot import abuse, moves, render
 from bot.directory import Directory, DirectoryBook
 from bot.domain import Action, Route, Status, WorkingWeek, due, working_due
 from bot.i18n import t
 from bot.kinds import kinds, policy_of
 from bot.messages import Button, Outgoing, enqueue
 from bot.policy import Notice, Policy, Rule, To, Who
+from bot.privacy import for_group
 from bot.proxied import for_whom
 from bot.quiet import quiet_until
 from bot.settings import Settings
@@ -138,6 +139,13 @@ class Requests:
             if await dialogs.get(conn, reporter.user_id) is None:
                 return _refuse("report.already_saved")
             user = await users.get(conn, reporter.user_id)
+            lang = user.lang if user else self._settings.community.group_language
+            # Counted here, in the transaction that would file it: two confirms at once or a
+            # restart cannot slip past the limit. The draft stays, to confirm again later.
+            until = await abuse.filing_refused(conn, self._settings, directory, reporter.user_id)
+            if until is not None:
+                when = render.when(self._settings, lang, until)
+                return _refuse("limits.requests", when=when, user_id=reporter.user_id)
             unit = user.unit if user and user.building == draft.building else None
             resident = None
             if draft.resident is not None:
@@ -173,7 +181,6 @@ class Requests:
             )
             for card in await self._cards(conn, request, await self._routes(conn, request)):
                 await enqueue(conn, card)
-            lang = user.lang if user else self._settings.community.group_language
             text = await for_whom(conn, request, reporter.user_id, lang) + t(
                 lang,
                 policy.texts.saved,
@@ -477,8 +484,10 @@ class Requests:
         card_chats = await outbox.card_chats(conn, after.id)
         if notice.to is To.CARD_CHATS:
             group_lang = settings.community.group_language
+            # A group sees a worker's note without the phones or units it may name.
+            shown = {**params, "note": for_group(note or "", after.unit)}
             for chat in card_chats:
-                text = t(group_lang, notice.key, deadline="—", **params)
+                text = t(group_lang, notice.key, deadline="—", **shown)
                 await enqueue(conn, Outgoing(chat, text))
             return
         people: list[int] = []
@@ -620,6 +629,8 @@ class Requests:
         lang = await self._lang(conn, worker.user_id)
         reporter = await users.get(conn, request.reporter_id)
         name = reporter.name if reporter else "?"
+        if reporter is not None and not reporter.name:  # they asked to be forgotten
+            name = t(lang, "privacy.erased_name")
         phone = reporter.phone if reporter else None
         filed_for = ""
         if request.resident_id is not None:

@@ -124,7 +124,10 @@ async def gather(
         [
             number(e.kind, e.seq),
             e.at,
-            e.actor_name,
+            # No name but a person: one who asked to be forgotten.
+            e.actor_name
+            if e.actor_name is not None or e.actor_id is None
+            else t(lang, "privacy.erased_name"),
             e.action,
             render.status_name(lang, e.from_status) if e.from_status else None,
             render.status_name(lang, e.to_status) if e.to_status else None,

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+from storage.private import open_private
+
 
 class AlreadyRunning(Exception):
     pass
@@ -20,8 +22,8 @@ class InstanceLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        # The lock file holds only a pid, but it sits with the database: the bot's user only.
+        handle = os.fdopen(open_private(self.path), "r+")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -21,6 +21,8 @@ COMMANDS = (  # a resident's, in private chats (and the default)
     "volunteer",
     "points",
     "profile",
+    "mydata",
+    "forgetme",
     "language",
     "cancel",
     "help",
@@ -44,6 +46,7 @@ ADMIN_COMMANDS = (
     "event_cancel",
     "award",
     "redeem",
+    "unlimit",
     *(c for c in COMMANDS if c != "events"),
 )
 GROUP_COMMANDS = ("help",)  # everyone in a group: what the bot does there

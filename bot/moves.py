@@ -15,6 +15,7 @@ from bot import render
 from bot.directory import Directory
 from bot.i18n import t
 from bot.messages import Outgoing, enqueue
+from bot.privacy import for_group
 from storage import outbox, transfers, users
 from storage import requests as store
 from storage.requests import Request
@@ -93,7 +94,8 @@ async def leave_cards(
     """The request's cards turn into "moved to <where>" without buttons, and are no longer
     its cards (not edited again; a press on them is stale)."""
     chats = await outbox.card_chats(conn, request.id)
-    text = t(lang, "card.transferred", number=render.number(request), where=where, note=note or "")
+    shown = for_group(note or "", request.unit)  # groups never see a phone or a unit
+    text = t(lang, "card.transferred", number=render.number(request), where=where, note=shown)
     for chat in chats:
         card = await store.card(conn, request.id, chat)
         if card is not None:

@@ -12,8 +12,9 @@ from bot.directory import Directory, Staff
 from bot.domain import Action
 from bot.i18n import Markup, t
 from bot.kinds import policy_of
-from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, mask_phones, plain, units
+from bot.limits import CAPTION_MAX, TEXT_MAX, clip, fit, plain, units
 from bot.messages import Button, Keyboard, Outgoing
+from bot.privacy import for_group
 from bot.settings import Settings
 from storage.requests import Event, Request
 from storage.volunteers import Entry
@@ -58,8 +59,8 @@ def card(
 ) -> tuple[str, Keyboard]:
     """The card a grid sees: never the reporter's phone or unit."""
     policy = policy_of(request.kind)
-    # An admin's public text as typed; the resident's own text without phone numbers.
-    shown = request.public_text or mask_phones(request.description)
+    # An admin's public text as typed; the resident's own text without phones or units.
+    shown = request.public_text or for_group(request.description, request.unit)
     description = clip(shown, CARD_DESCRIPTION_MAX)
     lines = [
         t(
@@ -176,6 +177,8 @@ def rating_buttons(lang: str, request_id: int) -> Keyboard:
 
 def event_line(settings: Settings, lang: str, event: Event) -> str:
     name = event.actor_name or "?"
+    if event.actor_name is None and event.actor_id is not None:  # they asked to be forgotten
+        name = t(lang, "privacy.erased_name")
     if event.action == "filed" and event.detail:  # by a worker for a resident (代办)
         body = t(lang, "event.filed_for", name=name, resident=event.detail)
     elif event.action == "filed":

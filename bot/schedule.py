@@ -21,8 +21,9 @@ from bot.domain import Action, Status
 from bot.gatherings import Gatherings
 from bot.i18n import t
 from bot.kinds import policy_of
-from bot.limits import clip, mask_phones
+from bot.limits import clip
 from bot.messages import Outgoing, enqueue
+from bot.privacy import for_group
 from bot.proxied import for_whom
 from bot.quiet import quiet_until
 from bot.settings import Settings
@@ -343,7 +344,7 @@ class Reminders:
                     number=render.number(request),
                     category=render.category_name(directory, lang, request.kind, request.category),
                     building=request.building,
-                    what=clip(mask_phones(event.note or ""), ECHO_NOTE_MAX),
+                    what=clip(for_group(event.note or "", request.unit), ECHO_NOTE_MAX),
                     stars="⭐" * (request.rating or 0),
                 )
             )

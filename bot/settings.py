@@ -313,6 +313,18 @@ class BackupSettings(Section):
     _time = field_validator("time")(_clock_time)
 
 
+class LimitsSettings(Section):
+    """Per-person limits against floods; staff are never limited; 0 switches one off."""
+
+    # New requests (repairs and wishes together) a resident may file in an hour and in a day.
+    requests_per_hour: int = Field(default=5, ge=0, le=1000)
+    requests_per_day: int = Field(default=20, ge=0, le=10000)
+    # Button presses a resident may make in a minute; more are answered "slow down".
+    presses_per_minute: int = Field(default=30, ge=0, le=10000)
+    # How long /unlimit lifts a person's limits.
+    lift_hours: int = Field(default=24, ge=1, le=24 * 90)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT__", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -338,6 +350,7 @@ class Settings(BaseSettings):
     staff: StaffSettings = StaffSettings()
     posters: PosterSettings = PosterSettings()
     backup: BackupSettings = BackupSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -22,11 +22,14 @@ from bot.context import BotContext
 from bot.delivery import note_fault
 from bot.domain import PSEUDO_SENDERS
 from bot.i18n import every, pick_language, t
-from bot.limits import plain
+from bot.limits import mask_phones, plain
+from bot.redact import redact
 from handlers import (
+    abuse,
     broadcast,
     events,
     posters,
+    privacy,
     proxy,
     registration,
     repair,
@@ -45,8 +48,9 @@ log = logging.getLogger(__name__)
 # Group -4 lets through only what a journey may answer (a real person, a new message or a
 # press); group -3 skips updates already handled (Telegram redelivers what was not acknowledged
 # when the bot stopped); group -2 records who is speaking before any journey looks at them;
+# group -1 answers a press over the person's limit "slow down" (it knows who is staff);
 # group 0 holds the journeys; group 9 marks the update handled once every journey is done.
-GATE, DEDUPE, TRACK, JOURNEYS, DONE = -4, -3, -2, 0, 9
+GATE, DEDUPE, TRACK, LIMITS, JOURNEYS, DONE = -4, -3, -2, -1, 0, 9
 
 
 async def gate(update: Update, context: BotContext) -> None:
@@ -171,7 +175,9 @@ async def error_handler(update: object, context: BotContext) -> None:
             log.warning("could not tell %s about the error: %s", chat.id, exc)
     admin_chat = context.directory.admin_chat_id
     if admin_chat is not None:
-        reason = f"{type(context.error).__name__}: {context.error}"[:500]
+        # The error's text may hold a URL with the token, or what someone typed: neither goes
+        # to a group, so the report names the error and the admin reads the log for more.
+        reason = redact(mask_phones(f"{type(context.error).__name__}: {context.error}"))[:500]
         group_lang = context.settings.community.group_language
         try:
             await with_retries(
@@ -222,6 +228,9 @@ PRIVATE_COMMANDS = [
     "broadcast",
     "stats",
     "export",
+    "unlimit",
+    "mydata",
+    "forgetme",
     "profile",
     "language",
     "help",
@@ -240,7 +249,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     flows = [registration.REGISTRATION, repair.REPORT, repair.ANSWER]
     flows += [worker.RESOLVE, worker.NOTE, worker.ASK]
     flows += [wish.WISH, wish.CURATE, wish.THANKS]
-    flows += [broadcast.BROADCAST]
+    flows += [broadcast.BROADCAST, privacy.FORGET]
     # Filing for a resident without Telegram goes on with the resident's own wizards.
     flows += [
         proxy.flow({Verb.PX_REPAIR: repair.FIRST_STEP, Verb.PX_WISH: wish.FIRST_STEP}),
@@ -262,6 +271,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *stats.build_handlers(),
         *proxy.build_handlers(),
         *transfer.build_handlers(),
+        *abuse.build_handlers(),
+        *privacy.build_handlers(),
         *router.build_handlers(),
         CommandHandler(PRIVATE_COMMANDS, group_command, filters=~private),
         MessageHandler(filters.COMMAND & private, unknown_command),
@@ -272,6 +283,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         GATE: [TypeHandler(Update, gate)],
         DEDUPE: [TypeHandler(Update, skip_handled)],
         TRACK: [TypeHandler(Update, track)],
+        LIMITS: [abuse.build_gate()],
         JOURNEYS: journeys,
         DONE: [TypeHandler(Update, mark_handled)],
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage import clock
+from storage.private import private_file
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str) -> Database:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Before SQLite creates it: the WAL and SHM files take the database file's mode.
+            private_file(Path(path))
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves.
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row

@@ -271,11 +271,12 @@ async def set_public_text(conn: aiosqlite.Connection, request_id: int, text: str
 async def list_by_person(
     conn: aiosqlite.Connection, user_id: int, limit: int = 10
 ) -> list[Request]:
-    """Requests a resident filed or follows, newest first."""
+    """Requests a resident filed or follows, newest first (none from before /forgetme)."""
     async with conn.execute(
-        "SELECT * FROM requests WHERE reporter_id = ? OR id IN "
+        "SELECT * FROM requests WHERE (reporter_id = ? AND created_at >= COALESCE("
+        "(SELECT erased_at FROM users WHERE user_id = ?), '')) OR id IN "
         "(SELECT request_id FROM followers WHERE user_id = ?) ORDER BY id DESC LIMIT ?",
-        (user_id, user_id, limit),
+        (user_id, user_id, user_id, limit),
     ) as cur:
         return [_request(row) for row in await cur.fetchall()]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import private
 from storage.db import _MIGRATION_NAME
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -36,7 +37,7 @@ def latest_version() -> int:
 def _private_file(path: Path) -> None:
     """An empty file only the bot's user can read, for SQLite to fill."""
     path.unlink(missing_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    private.private_file(path)
 
 
 def _fsync(path: Path) -> None:
@@ -51,7 +52,7 @@ def _settle(partial: Path, target: Path) -> int:
     """Flush the finished copy to disk and give it its name; its size."""
     _fsync(partial)
     os.replace(partial, target)
-    os.chmod(target, 0o600)
+    os.chmod(target, private.FILE_MODE)
     _fsync(target.parent)
     return target.stat().st_size
 
@@ -140,7 +141,7 @@ def install(backup: Path, database: Path, now: datetime) -> Path | None:
             dest.close()
         _fsync(partial)
         os.replace(partial, database)
-        os.chmod(database, 0o600)
+        os.chmod(database, private.FILE_MODE)
         _fsync(database.parent)
     finally:
         partial.unlink(missing_ok=True)

@@ -42,7 +42,9 @@ async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str)
     """The user's row, created on first contact with their Telegram language; name kept fresh."""
     await conn.execute(
         "INSERT INTO users (user_id, name, lang, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name",
+        # Someone who asked to be forgotten is not named again until they register again.
+        "ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN users.erased_at IS NULL "
+        "OR users.registered_at IS NOT NULL THEN excluded.name ELSE users.name END",
         (user_id, name, lang, now_iso()),
     )
     user = await get(conn, user_id)

@@ -56,6 +56,9 @@ def community_data(
         "schedule": {"tick_seconds": 3600, "quiet_start": "00:00", "quiet_end": "00:00"},
         # Beside the test's database, never in the working directory.
         "backup": {"dir": str(db_path.parent / "backups")},
+        # The abuse limits are off unless a test sets them: journeys file and press far more
+        # than a resident would (tests/test_e2e_limits.py tests the limits).
+        "limits": {"requests_per_hour": 0, "requests_per_day": 0, "presses_per_minute": 0},
         "admins": [ADMIN],
         "admin_chat_id": ADMIN_CHAT,
         "grids": [
