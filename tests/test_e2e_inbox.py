@@ -85,8 +85,8 @@ async def test_a_batch_is_stored_before_its_offset_is_sent(
     ids = sorted(await statuses(bot))
     assert len(ids) == 5 and set((await statuses(bot)).values()) == {"done"}
     # Each getUpdates offset acknowledges only updates already in the inbox.
-    offsets = [p.get("offset") for m, p in server.calls if m == "getUpdates" and p.get("offset")]
-    assert offsets and max(int(o) for o in offsets) == ids[-1] + 1
+    offsets = [int(p["offset"]) for m, p in server.calls if m == "getUpdates" and p.get("offset")]
+    assert offsets and max(offsets) == ids[-1] + 1
 
 
 def free_port() -> int:
