@@ -44,6 +44,7 @@ ADMIN_COMMANDS = (
     "event_cancel",
     "award",
     "redeem",
+    "health",
     *(c for c in COMMANDS if c != "events"),
 )
 GROUP_COMMANDS = ("help",)  # everyone in a group: what the bot does there

@@ -25,6 +25,7 @@ from bot.limits import plain
 from handlers import (
     broadcast,
     events,
+    health,
     posters,
     proxy,
     registration,
@@ -202,6 +203,7 @@ PRIVATE_COMMANDS = [
     "broadcast",
     "stats",
     "export",
+    "health",
     "profile",
     "language",
     "help",
@@ -240,6 +242,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *posters.build_handlers(),
         *broadcast.build_handlers(),
         *stats.build_handlers(),
+        *health.build_handlers(),
         *proxy.build_handlers(),
         *transfer.build_handlers(),
         *router.build_handlers(),

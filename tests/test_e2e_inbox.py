@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from bot.intake import SECRET_HEADER
-from storage import inbox
+from storage import inbox, outbox
 from storage.db import Database
-from tests.conftest import RunningBot, community
+from tests.conftest import ADMIN, GROUP_A, RunningBot, community
 from tests.fakebot import FakeBotApi
 
 ALICE = 1001
@@ -149,3 +149,34 @@ async def test_webhook_checks_the_secret_and_handles_a_valid_update_end_to_end(
     assert await statuses(webhook_bot) == {update["update_id"]: "done"}
     assert webhook_bot.app is not None
     assert webhook_bot.app.bot_data["intake"].last_webhook is not None
+
+
+async def test_health_shows_backlogs_parked_rows_poll_database_and_backup(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    admin = server.user(ADMIN, "Admin")
+    alice = server.user(ALICE, "Alice")
+    alice.send("/health")
+    refused = await server.wait_for_message(ALICE, "Only the center's admins")
+    assert "Outbox" not in refused.plain
+    server.push_raw({"poll": {"id": "p1"}})
+    server.forbid(GROUP_A)
+    services = bot.services
+    async with services.db.transaction() as conn:
+        await outbox.enqueue(
+            conn, chat_id=GROUP_A, kind="send", text="a notice the group refuses", buttons=[]
+        )
+    services.kick()
+    await server.wait_idle(0.5)
+    admin.send("/health")
+    report = await server.wait_for_message(ADMIN, "Health of the bot")
+    text = report.plain
+    assert "Parked messages (not retried by themselves): 1" in text
+    assert "held — " in text and "Forbidden" in text
+    assert "Inbox (updates received): 0 waiting to be handled, 1 skipped as unreadable" in text
+    assert "TypeError" in text
+    assert "Last successful poll: 20" in text and "ago)" in text
+    assert "Database: " in text and " MB" in text
+    assert "Last backup: no backup yet" in text
+    assert "Outbox: nothing waiting to be sent" in text
+    assert len(report.text or "") <= 4096
