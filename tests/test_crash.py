@@ -348,6 +348,11 @@ async def test_twenty_kills_lose_no_update_and_duplicate_no_report(
         and status_of.get(NUMBER.findall(m.plain)[0]) not in ("open", "reopened")
     ]  # fmt: skip
 
+    # Cards posted twice (a kill between posting a card and recording it): the older copy is
+    # turned into a pointer to the current card ("已过时", out of date) once known or pressed.
+    retired = sum(
+        "这一份已过时" in m.plain for g in (GROUP_A, GROUP_B) for m in server.messages(g)
+    )
     print(
         f"crash test: {chaos.kills} SIGKILLs survived ({chaos.starts} starts) in "
         f"{time.monotonic() - started:.0f} s; updates sent {len(history)}, handled "
@@ -356,7 +361,8 @@ async def test_twenty_kills_lose_no_update_and_duplicate_no_report(
         f"{tally.attempts} attempts, stored {sum(stored.values())}; claims {tally.claims}, "
         f"resolves {tally.resolves}; claim reminders {reminders}; outbox {outbox}; messages "
         f"sent twice {sum(n - 1 for n in duplicates.values())} (queued twice {queued_twice}), "
-        f"cards with a live Claim button after the claim {len(live)}"
+        f"cards posted twice and retired {retired}, cards with a live Claim button after the "
+        f"claim {len(live)}"
     )
     print(f"  (load done at {loaded:.0f} s, last kill at {killed:.0f} s, settled {settled:.0f} s)")
     for (chat, text), n in duplicates.items():
