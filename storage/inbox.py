@@ -86,9 +86,12 @@ async def statuses(conn: aiosqlite.Connection) -> dict[int, str]:
         return {int(r[0]): str(r[1]) for r in await cur.fetchall()}
 
 
-async def figures(conn: aiosqlite.Connection) -> InboxFigures:
+async def figures(conn: aiosqlite.Connection, besides: int | None = None) -> InboxFigures:
+    """The inbox's counts; `besides`: an update left out (the one asking, while it is handled)."""
     async with conn.execute(
-        "SELECT status, COUNT(*), MIN(received_at) FROM inbox GROUP BY status"
+        "SELECT status, COUNT(*), MIN(received_at) FROM inbox WHERE update_id IS NOT ? "
+        "GROUP BY status",
+        (besides,),
     ) as cur:
         rows = {str(r[0]): (int(r[1]), r[2]) for r in await cur.fetchall()}
     async with conn.execute(
