@@ -68,3 +68,20 @@ async def test_last_backup_is_read_from_the_daily_backups_record(db: Database) -
     async with db.read() as conn:
         last = await health.last_backup(conn)
     assert last is not None and last.isoformat().startswith("2026-11-29T19:00")
+
+
+def test_webhook_mode_needs_a_public_https_url_and_a_secret(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from tests.conftest import community
+
+    hook = {"mode": "webhook", "webhook_url": "https://bot.example.org/telegram"}
+    with pytest.raises(ValidationError, match="webhook_secret"):
+        community(tmp_path / "b.sqlite3", telegram=hook)
+    with pytest.raises(ValidationError, match="webhook_secret"):
+        community(tmp_path / "b.sqlite3", telegram={**hook, "webhook_secret": "has space"})
+    with pytest.raises(ValidationError, match="https"):
+        community(tmp_path / "b.sqlite3", telegram={**hook, "webhook_url": "http://x/telegram"})
+    ok = community(tmp_path / "b.sqlite3", telegram={**hook, "webhook_secret": "abc_DEF-123"})
+    assert ok.telegram.mode == "webhook"
+    assert community(tmp_path / "b.sqlite3").telegram.mode == "polling"
