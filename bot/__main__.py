@@ -8,8 +8,10 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -93,22 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     # RetryAfter.retry_after as a timedelta (PTB's future default; no deprecation warnings).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
 
     url = settings.telegram.api_base_url
     try:
-        application = build_application(settings)
-        # Never drop pending updates: they are residents' reports.
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-            timeout=settings.telegram.poll_timeout_seconds,
-            # A Bot API server that is briefly away at start is waited for, a little.
-            bootstrap_retries=3,
-        )
+        asyncio.run(_serve(build_application(settings)))
     except InvalidToken:
         print(
             f"The Bot API at {url} refused the token: check it with @BotFather.", file=sys.stderr
@@ -142,6 +135,44 @@ def _restore(settings: Settings, backup: Path) -> int:
         f"{checked.newest or 'never'}); {aside}."
     )
     return 0
+
+
+async def _serve(application: Any) -> None:
+    """Run until SIGINT or SIGTERM. Updates come in through the inbox (bot/intake.py); pending
+    updates are never dropped: they are residents' reports."""
+    from telegram.error import BadRequest, NetworkError
+
+    from bot.app import start_bot, stop_bot
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # A Bot API server that is briefly away at start is waited for, a little.
+    for attempt in range(4):
+        try:
+            await start_bot(application)
+            break
+        except NetworkError as exc:
+            if attempt == 3 or isinstance(exc, BadRequest):
+                await _quiet_stop(application)
+                raise
+            logging.getLogger(__name__).warning("Bot API not reachable (%s); retrying", exc)
+            await _quiet_stop(application)
+            await asyncio.sleep(2**attempt)
+    try:
+        await stop.wait()
+    finally:
+        await stop_bot(application)
+
+
+async def _quiet_stop(application: Any) -> None:
+    from bot.app import stop_bot
+
+    try:
+        await stop_bot(application)
+    except Exception:
+        logging.getLogger(__name__).debug("stop after a failed start", exc_info=True)
 
 
 async def _sync(settings: Settings) -> int:

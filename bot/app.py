@@ -17,9 +17,10 @@ from bot.backups import Backups
 from bot.broadcasting import Broadcasts
 from bot.context import BotContext, Services
 from bot.core import Requests
-from bot.delivery import Deliverer, note_fault
+from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
+from bot.intake import Intake
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.redact import install as redact_logs
@@ -46,32 +47,27 @@ COMMANDS = menus.COMMANDS
 
 
 class _FaultsOnce(logging.Filter):
-    """PTB logs each 429 its rate limiter passes on, and each failed getUpdates (Telegram away,
-    a network cut) as an ERROR with a traceback, at every retry. The outbox and the poller wait
-    and retry anyway: these go to the fault log instead, a line a minute (bot/faultlog.py)."""
+    """PTB's rate limiter logs each 429 it passes on as an ERROR with a traceback, at every
+    retry. The outbox waits and retries anyway, and notes the fault where it retries (a line a
+    minute, bot/faultlog.py): the limiter's line goes."""
 
-    TEXTS = ("Rate limit hit after maximum", "Exception happened while polling for updates")
+    TEXTS = ("Rate limit hit after maximum",)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.getMessage().startswith(self.TEXTS):
             return True
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, TelegramError) and not isinstance(error, InvalidToken):
-            if record.name.endswith("Updater"):
-                note_fault(error, "getUpdates")  # sends are noted where they are retried
-            return False
-        return True
+        return not (isinstance(error, TelegramError) and not isinstance(error, InvalidToken))
 
 
 def _quiet_faults() -> None:
-    for name in ("telegram.ext.AIORateLimiter", "telegram.ext.Updater"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _FaultsOnce) for f in logger.filters):
-            logger.addFilter(_FaultsOnce())
+    logger = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _FaultsOnce) for f in logger.filters):
+        logger.addFilter(_FaultsOnce())
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """An Application wired to our handlers; the database opens in post_init."""
+    """An Application wired to our handlers; the database opens in start_bot."""
     from handlers import build_handlers, error_handler, too_fast
 
     tg = settings.telegram
@@ -110,8 +106,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .read_timeout(tg.request_timeout_seconds)
         .write_timeout(tg.request_timeout_seconds)
         .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        # No Updater: it acknowledges a batch of updates when it fetches the next one, done
+        # or not. bot/intake.py stores each batch in the inbox first (start_bot below).
+        .updater(None)
         .build()
     )
     application.bot_data["settings"] = settings
@@ -162,6 +159,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         limits=Limits(db, settings, directory),
     )
     application.bot_data["services"] = services
+    application.bot_data["intake"] = Intake(application, db, settings)
     # The database is the truth; these jobs only tick. Delivery starts at once, which also
     # catches up on whatever was owed when the bot stopped.
     job_queue.run_repeating(
@@ -222,6 +220,32 @@ async def _tick(context: BotContext) -> None:
 async def _prune(context: BotContext) -> None:
     """Forget handled update ids after two days; Telegram keeps updates for one."""
     await context.services.people.prune(clock.now() - timedelta(days=2))
+
+
+async def start_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Initialise, open the database, start the jobs, handle what the inbox holds from the last
+    run, then take new updates (polling or webhook)."""
+    await application.initialize()
+    await _post_init(application)
+    await application.start()
+    await intake_of(application).start()
+
+
+async def stop_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop taking updates, let those in hand finish, stop the jobs, close the database."""
+    intake = application.bot_data.get("intake")
+    if isinstance(intake, Intake):
+        await intake.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await _post_shutdown(application)
+
+
+def intake_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Intake:
+    intake = application.bot_data["intake"]
+    assert isinstance(intake, Intake)
+    return intake
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

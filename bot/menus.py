@@ -47,6 +47,7 @@ ADMIN_COMMANDS = (
     "award",
     "redeem",
     "unlimit",
+    "health",
     *(c for c in COMMANDS if c != "events"),
 )
 GROUP_COMMANDS = ("help",)  # everyone in a group: what the bot does there

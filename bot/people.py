@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage import dialogs, outbox, updates, users
+from storage import dialogs, inbox, outbox, updates, users
 from storage.db import Database
 from storage.dialogs import Dialog
 from storage.users import User
@@ -125,20 +125,11 @@ class People:
             await dialogs.answer_album(conn, user_id, media_group_id)
 
     async def prune(self, before: datetime) -> None:
-        """Forget handled update ids and answered albums older than `before`."""
+        """Forget handled updates and answered albums older than `before`."""
         async with self._db.transaction() as conn:
             await updates.prune(conn, before)
+            await inbox.prune(conn, before)
             await dialogs.prune_albums(conn, before)
-
-    # --- redelivered updates ---
-
-    async def update_seen(self, update_id: int) -> bool:
-        async with self._db.read() as conn:
-            return await updates.seen(conn, update_id)
-
-    async def update_done(self, update_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await updates.mark(conn, update_id)
 
 
 def new_nonce() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
@@ -68,6 +69,17 @@ class TelegramSettings(Section):
     poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
     # How long one Bot API call may take before it counts as timed out (and is tried again).
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # How updates come in: "polling" (the bot asks Telegram) or "webhook" (Telegram posts to
+    # webhook_url, which a reverse proxy passes to webhook_listen:webhook_port/webhook_path).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8081, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    # The public https address Telegram posts to (ending in webhook_path, as the proxy maps it).
+    webhook_url: str = ""
+    # Telegram sends it back in every request; set it in the environment
+    # (BOT__TELEGRAM__WEBHOOK_SECRET), 1-256 characters of A-Z a-z 0-9 _ -.
+    webhook_secret: SecretStr = SecretStr("")
 
     @field_validator("api_base_url", "api_file_url")
     @classmethod
@@ -75,6 +87,26 @@ class TelegramSettings(Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url.startswith("https://"):
+            raise ValueError("webhook mode needs webhook_url, the public https:// address")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()):
+            raise ValueError(
+                "webhook mode needs webhook_secret (BOT__TELEGRAM__WEBHOOK_SECRET): "
+                "1-256 characters of A-Z a-z 0-9 _ -"
+            )
+        return self
 
 
 class OutboxSettings(Section):

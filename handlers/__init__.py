@@ -28,6 +28,7 @@ from handlers import (
     abuse,
     broadcast,
     events,
+    health,
     posters,
     privacy,
     proxy,
@@ -46,11 +47,12 @@ from handlers.dialog import DialogRouter
 log = logging.getLogger(__name__)
 
 # Group -4 lets through only what a journey may answer (a real person, a new message or a
-# press); group -3 skips updates already handled (Telegram redelivers what was not acknowledged
-# when the bot stopped); group -2 records who is speaking before any journey looks at them;
-# group -1 answers a press over the person's limit "slow down" (it knows who is staff);
-# group 0 holds the journeys; group 9 marks the update handled once every journey is done.
-GATE, DEDUPE, TRACK, LIMITS, JOURNEYS, DONE = -4, -3, -2, -1, 0, 9
+# press); group -2 records who is speaking before any journey looks at them; group -1
+# answers a press over the person's limit "slow down" (it knows who is staff); group 0
+# holds the journeys. An update redelivered by Telegram is not handled twice: the inbox
+# (bot/intake.py) stores each update id once, and marks it done once every journey is
+# through with it.
+GATE, TRACK, LIMITS, JOURNEYS = -4, -2, -1, 0
 
 
 async def gate(update: Update, context: BotContext) -> None:
@@ -76,13 +78,6 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def skip_handled(update: Update, context: BotContext) -> None:
-    """Stop here if this update id was already handled before a restart."""
-    if await context.services.people.update_seen(update.update_id):
-        log.info("update %s already handled; skipped", update.update_id)
-        raise ApplicationHandlerStop
-
-
 async def track(update: Update, context: BotContext) -> None:
     """Know the person (language, registration) and deliver anything held for their chat."""
     user = update.effective_user
@@ -102,11 +97,6 @@ async def track(update: Update, context: BotContext) -> None:
         released += await people.group_seen(chat.id)
     if released:
         context.services.kick()
-
-
-async def mark_handled(update: Update, context: BotContext) -> None:
-    """Remember the update id so a redelivery changes nothing twice."""
-    await context.services.people.update_done(update.update_id)
 
 
 async def group_migrated(update: Update, context: BotContext) -> None:
@@ -231,6 +221,7 @@ PRIVATE_COMMANDS = [
     "unlimit",
     "mydata",
     "forgetme",
+    "health",
     "profile",
     "language",
     "help",
@@ -269,6 +260,7 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
         *posters.build_handlers(),
         *broadcast.build_handlers(),
         *stats.build_handlers(),
+        *health.build_handlers(),
         *proxy.build_handlers(),
         *transfer.build_handlers(),
         *abuse.build_handlers(),
@@ -281,10 +273,8 @@ def build_handlers() -> tuple[dict[int, list[BaseHandler[Any, BotContext, Any]]]
     ]
     groups: dict[int, list[BaseHandler[Any, BotContext, Any]]] = {
         GATE: [TypeHandler(Update, gate)],
-        DEDUPE: [TypeHandler(Update, skip_handled)],
         TRACK: [TypeHandler(Update, track)],
         LIMITS: [abuse.build_gate()],
         JOURNEYS: journeys,
-        DONE: [TypeHandler(Update, mark_handled)],
     }
     return groups, router

@@ -15,7 +15,7 @@ from handlers.common import answer, lang_of, say
 
 async def press_gate(update: Update, context: BotContext) -> None:
     """A person pressing faster than the limit: a polite answer saying when, and nothing
-    else happens (the press is still remembered as handled)."""
+    else happens."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
@@ -29,8 +29,7 @@ async def press_gate(update: Update, context: BotContext) -> None:
         t(lang, "limits.presses", when=render.when(context.settings, lang, until)),
         alert=True,
     )
-    await context.services.people.update_done(update.update_id)
-    raise ApplicationHandlerStop
+    raise ApplicationHandlerStop  # the inbox marks it done like any handled update
 
 
 async def unlimit(update: Update, context: BotContext) -> None:

@@ -12,10 +12,9 @@ import pytest
 # RetryAfter.retry_after as a timedelta: PTB warns on every RetryAfter otherwise.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_bot, stop_bot
 from bot.context import Services
 from bot.settings import Settings
 from tests.fakebot import FakeBotApi
@@ -105,7 +104,7 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 class RunningBot:
-    """The real Application, started the way run_polling starts it, and stoppable mid-way."""
+    """The real Application, started the way `python -m bot` starts it, and stoppable mid-way."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -113,27 +112,14 @@ class RunningBot:
 
     async def start(self) -> App:
         app = build_application(self.settings)
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
-        await app.start()
+        await start_bot(app)
         self.app = app
         return app
 
     async def stop(self) -> None:
         app, self.app = self.app, None
-        if app is None:
-            return
-        assert app.updater is not None
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
+        if app is not None:
+            await stop_bot(app)
 
     @property
     def services(self) -> Services:

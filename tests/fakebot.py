@@ -276,6 +276,7 @@ class FakeBotApi:
         self.calls: list[tuple[str, JSON]] = []
         self.answers: dict[str, JSON] = {}
         self.commands: dict[str, list[JSON]] = {}  # json [scope, language_code] -> commands
+        self.webhook: JSON | None = None  # the parameters of the last setWebhook
         self.flood_refusals: list[tuple[str, int]] = []  # (method, chat_id) of every flood 429
         self._messages: dict[int, list[SentMessage]] = {}
         self._users: dict[int, FakeUser] = {}
@@ -312,6 +313,7 @@ class FakeBotApi:
             "getme": lambda p: self._bot_user() | bot_info | {"supports_inline_queries": False},
             # PTB's start_polling deletes any webhook before it polls.
             "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
             "getwebhookinfo": lambda p: (
                 {"url": "", "has_custom_certificate": False}
                 | {"pending_update_count": len(self._updates)}
@@ -621,6 +623,20 @@ class FakeBotApi:
         self._history.append(update)
         self._touch()
 
+    def push_raw(self, content: JSON) -> int:
+        """Queue an update whose content is given as is (e.g. a poll in an older server's
+        shape that PTB cannot read); returns its update_id."""
+        self._push_update(content)
+        return int(self._history[-1]["update_id"])
+
+    def take_queued(self) -> list[JSON]:
+        """Remove and return the updates not yet fetched (as if acknowledged already)."""
+        taken, self._updates = self._updates, []
+        return taken
+
+    def getupdates_calls(self) -> int:
+        return sum(method == "getUpdates" for method, _ in self.calls)
+
     def last_update(self) -> JSON:
         """The update most recently queued by a FakeUser."""
         return self._history[-1]
@@ -914,6 +930,14 @@ class FakeBotApi:
     def _delete_webhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
             self._updates = []
+        self.webhook = None
+        return True
+
+    def _set_webhook(self, params: JSON) -> bool:
+        """Remember the webhook (url, secret_token, ...); the test posts to it itself."""
+        if params.get("drop_pending_updates"):
+            self._updates = []
+        self.webhook = dict(params)
         return True
 
 
