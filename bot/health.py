@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.limits import fit
-from storage import health, inbox
+from storage import backups, health, inbox
 from storage.db import Database
 from storage.health import OutboxFigures
 from storage.inbox import InboxFigures
@@ -41,8 +41,9 @@ async def gather(db: Database, path: str, intake: Intake, asking: int | None = N
     async with db.read() as conn:
         outbox = await health.outbox_figures(conn)
         figures = await inbox.figures(conn, asking)
-        backup = await health.last_backup(conn)
-    return Health(outbox, figures, intake, health.database_bytes(Path(path)), backup)
+        backup = await backups.last_backup(conn, ok=True)
+    taken = backup.taken_at if backup else None
+    return Health(outbox, figures, intake, health.database_bytes(Path(path)), taken)
 
 
 def age(since: datetime, now: datetime) -> str:

@@ -40,21 +40,6 @@ async def outbox_figures(conn: aiosqlite.Connection) -> OutboxFigures:
     return OutboxFigures(waiting, parse_iso(oldest) if oldest else None, parked)
 
 
-async def last_backup(conn: aiosqlite.Connection) -> datetime | None:
-    """When the last backup was taken, read from the `backups` table the daily backup keeps
-    (one row per attempt: taken_at, ok); None while there is none (or no such table yet)."""
-    async with conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'backups'"
-    ) as cur:
-        if await cur.fetchone() is None:
-            return None
-    async with conn.execute(
-        "SELECT taken_at FROM backups WHERE ok = 1 ORDER BY taken_at DESC LIMIT 1"
-    ) as cur:
-        row = await cur.fetchone()
-    return parse_iso(row[0]) if row else None
-
-
 def database_bytes(path: Path) -> int:
     """The database file with its write-ahead log."""
     total = 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from storage import clock, health, inbox
+from bot.health import Intake, gather
+from storage import backups, clock, inbox
 from storage.db import Database
 
 
@@ -48,26 +49,16 @@ async def test_stored_once_handled_in_order_and_pruned(db: Database) -> None:
         assert await inbox.statuses(conn) == {8: "pending"}  # never pruned before it is done
 
 
-async def test_no_backup_yet_without_a_backups_table(db: Database) -> None:
-    async with db.read() as conn:
-        assert await health.last_backup(conn) is None
-
-
-async def test_last_backup_is_read_from_the_daily_backups_record(db: Database) -> None:
-    # The table the daily backup keeps (one row per attempt); the failed one is not a backup.
+async def test_health_shows_the_last_backup_taken_not_a_failed_attempt(
+    db: Database, tmp_path: Path
+) -> None:
+    intake = Intake(mode="polling", last_poll=None, last_webhook=None, fault=None)
+    assert (await gather(db, str(tmp_path / "x.sqlite3"), intake)).last_backup is None
+    taken = datetime(2026, 11, 29, 19, 30, tzinfo=UTC)
     async with db.transaction() as conn:
-        await conn.execute(
-            "CREATE TABLE backups (id INTEGER PRIMARY KEY, day TEXT, taken_at TEXT, file TEXT, "
-            "size INTEGER, ok INTEGER, error TEXT)"
-        )
-        await conn.execute(
-            "INSERT INTO backups (day, taken_at, file, size, ok) VALUES "
-            "('2026-11-30', '2026-11-29T19:00:00.000+00:00', 'a', 1, 1), "
-            "('2026-12-01', '2026-11-30T19:00:00.000+00:00', 'b', NULL, 0)"
-        )
-    async with db.read() as conn:
-        last = await health.last_backup(conn)
-    assert last is not None and last.isoformat().startswith("2026-11-29T19:00")
+        await backups.record(conn, "2026-11-30", taken, "a", 1)
+        await backups.record(conn, "2026-12-01", taken + timedelta(days=1), "b", None, "disk full")
+    assert (await gather(db, str(tmp_path / "x.sqlite3"), intake)).last_backup == taken
 
 
 def test_webhook_mode_needs_a_public_https_url_and_a_secret(tmp_path: Path) -> None:
