@@ -122,10 +122,59 @@ COMMANDS = [
     _taken("/cancel with nothing open", "/cancel"),
 ]
 
+# An admin's commands whose arguments are free text: each is refused with its usage or the
+# fields named, and nothing is saved.
+ADMIN_COMMANDS = [
+    _taken(
+        "/event_add invisible name",
+        "/event_add cut name_zh=\u200b name_en=\u202e place=x rule=monthly:16 time=09:00",
+    ),
+    _taken(
+        "/event_add HTML id",
+        "/event_add <b>x</b> name_zh=理发 name_en=Cut place=Hall rule=monthly:16 time=09:00",
+    ),
+    _taken(
+        "/event_add huge capacity",
+        "/event_add cut2 name_zh=理发 name_en=Cut place=Hall"
+        " rule=monthly:16 time=09:00 capacity=99999999999999999999",
+    ),
+    _taken(
+        "/event_add long place",
+        "/event_add cut3 name_zh=理发 name_en=Cut place="
+        + "x" * 5000
+        + " rule=monthly:16 time=09:00",
+    ),
+    _taken("/event_edit unknown", "/event_edit nosuch place=<script>"),
+    _taken("/award blank reason", "/award 7001 5 \u200b\u2060"),
+    _taken("/award RTL-only reason", "/award 7001 5 \u202e"),
+    _taken("/award long reason", "/award 7001 5 " + "x" * 5000),
+    _taken("/award huge id", "/award 99999999999999999999999 5 thanks"),
+    _taken("/award negative", "/award 7001 -5 thanks"),
+    _taken("/redeem over", "/redeem 7001 999999 <b>x</b>"),
+    _taken("/broadcast with args", "/broadcast <b>now</b>"),
+    _taken("/stats junk", "/stats 2026-02-30"),
+    _taken("/export junk", "/export ' OR 1=1"),
+    _taken("/invite junk", "/invite <b>worker</b> Z"),
+    _taken("/staff junk", "/staff \u202e"),
+]
+
 # At a step that asks for words: every refused case, then the ones taken as typed.
 AT_TEXT_STEPS = BLANK + LONG + MEDIA
 TAKEN_TEXTS = TAKEN + OTHER
 OUTSIDE = BLANK + LONG + MEDIA + TAKEN + OTHER + COMMANDS
+PSEUDO_SENDERS = ["anonymous admin", "service 777000", "channel 136817688", "a bot"]
+PSEUDO_SENDERS += ["channel post", "message without a sender"]
+# Valid buttons pressed by the wrong person or at the wrong time (test_e2e_hostile.py).
+WRONG_PRESSES = ["claim by the resident", "claim by grid B's worker", "claim from a private chat"]
+WRONG_PRESSES += ["a worker's private buttons by another", "another person's timeline"]
+WRONG_PRESSES += ["a wizard button after a restart"]
+
+
+def total() -> int:
+    """Distinct cases in the catalogue."""
+    names = {case.name for case in OUTSIDE + ADMIN_COMMANDS}
+    return len(names) + len(FORGED_DATA) + len(PSEUDO_SENDERS) + len(WRONG_PRESSES)
+
 
 # Forged callback data (pressed on real messages by the wrong or the right person).
 FORGED_DATA = [

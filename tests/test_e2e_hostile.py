@@ -38,6 +38,8 @@ ALICE, NEWCOMER = 1001, 1003
 HU = 7001
 SORRY = "Sorry, something went wrong"
 # Tables a try may change without changing data: which updates were handled, albums answered.
+# Commands an admin may rightly answer with their wizard (the words after them are ignored).
+WIZARD_OPENERS = {"/broadcast with args", "command with HTML"}
 BOOKKEEPING = {"processed_updates", "answered_albums", "config_applied", "sqlite_sequence"}
 
 
@@ -115,7 +117,7 @@ class Catalogue:
                 await server.wait_for_message(user.id, expect, after=last_user, timeout=8)
             except AssertionError as exc:
                 self.failures.append(f"{label}: no answer ({exc})")
-        await server.wait_idle(0.1)
+        await server.wait_idle(0.05)
         sent = [m for m in server.messages(user.id) if m.message_id > last_user]
         for message in sent:
             if SORRY in message.plain:
@@ -354,6 +356,13 @@ async def test_outside_wizards_every_case_gets_a_polite_answer_or_silence_in_a_g
             )
             if command:
                 await _cancel_any(server, user, db)
+    admin = server.user(ADMIN, "Admin")
+    await say_and_wait(server, admin, "/start", "You are an admin")
+    for case in hostile.ADMIN_COMMANDS + hostile.COMMANDS:
+        wizard = case.name in WIZARD_OPENERS
+        await catalogue.attempt("admin's commands, private", case, admin, same_data=not wizard)
+        if wizard:
+            await _cancel_any(server, admin, db)
     for who, user in (("worker", a1), ("resident", alice)):
         for case in hostile.OUTSIDE:
             sent = await catalogue.attempt(f"group, {who}", case, user, group, reply=False)
@@ -467,3 +476,9 @@ async def test_forged_callback_data_is_answered_politely_and_changes_nothing(
     await press("registration button after a restart", newcomer, ask, building)
     await say_and_wait(server, newcomer, "3-301", "phone")
     catalogue.check()
+
+
+def test_the_catalogue_holds_at_least_sixty_cases() -> None:
+    total = hostile.total()
+    print(f"\nhostile input catalogue: {total} distinct cases")
+    assert total >= 60
