@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
@@ -15,9 +16,13 @@ ANSWER_MAX = 200  # callback query answers (toasts and alerts)
 CALLBACK_DATA_MAX = 64  # bytes
 MARK = "…"
 
-# Characters that show nothing: zero-width space, non-joiner, joiner, word joiner, BOM.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}\\s]+")
+# Characters that show nothing besides Unicode's format (Cf: zero-width space, joiners, BOM,
+# bidi controls, soft hyphen) and control (Cc) characters: fillers that render as blanks.
+_FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u180e")
+# Inside typed text these go: bidi overrides and isolates can make a card read backwards,
+# and control characters other than line breaks and tabs show as boxes or nothing.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_KEPT_CONTROLS = frozenset("\n\t")
 _TAG = re.compile(r"<[^<>]*>")
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", re.DOTALL)
 
@@ -32,16 +37,40 @@ def plain(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
+def _shows(char: str) -> bool:
+    """Whether a reader sees anything of this character (whitespace counts as not)."""
+    if char.isspace() or char in _FILLERS:
+        return False
+    return unicodedata.category(char) not in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
+def _kept(char: str) -> bool:
+    """Whether a typed character is stored: all but bidi overrides and stray controls."""
+    if char in _BIDI:
+        return False
+    return char in _KEPT_CONTROLS or unicodedata.category(char) != "Cc"
+
+
 def visible(text: str | None) -> str:
-    """Typed text with surrounding blanks trimmed; '' when nothing in it would show."""
-    if not text or not _INVISIBLE_RE.sub("", text):
+    """Typed text with surrounding blanks trimmed and bidi overrides and control characters
+    (but line breaks and tabs) dropped; '' when nothing in it would show."""
+    if not text or not any(_shows(char) for char in text):
         return ""
-    return text.strip(" \t\r\n" + _INVISIBLE)
+    kept = [char for char in text if _kept(char)]
+    start = next(i for i, char in enumerate(kept) if _shows(char))
+    end = max(i for i, char in enumerate(kept) if _shows(char))
+    return "".join(kept[start : end + 1])
 
 
 def visible_length(text: str) -> int:
-    """How many characters of `text` a reader sees (invisible ones are not counted)."""
-    return len(_INVISIBLE_RE.sub(" ", text).strip())
+    """How many characters of `text` a reader sees (a run of blanks counts as one)."""
+    count, blank = 0, True
+    for char in text.strip():
+        if _shows(char):
+            count, blank = count + 1, False
+        elif not blank:
+            count, blank = count + 1, True
+    return count - 1 if blank and count else count
 
 
 # Seven or more digits, maybe with spaces, dashes or a leading +: a phone number, most likely.

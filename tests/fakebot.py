@@ -228,18 +228,59 @@ class FakeUser:
             {"file_id": large, "file_unique_id": f"l{n}", "width": 1280, "height": 960},
         ]
 
-    def send_contact(self, phone: str, user_id: int | None = None) -> JSON:
+    def send_contact(
+        self, phone: str, user_id: int | None = None, chat: FakeGroup | None = None
+    ) -> JSON:
         """A shared contact, by default the user's own."""
         uid = self.id if user_id is None else user_id
         contact = {"phone_number": phone, "first_name": self.first_name, "user_id": uid}
-        return self._message(None, contact=contact)
+        return self._message(chat, contact=contact)
 
-    def send_sticker(self) -> JSON:
+    def send_sticker(self, chat: FakeGroup | None = None) -> JSON:
         """A regular sticker."""
         n = next(self._api._file_ids)
         sticker: JSON = {"file_id": f"CAAD-{n}", "file_unique_id": f"st{n}", "type": "regular"}
         sticker |= {"width": 512, "height": 512, "is_animated": False, "is_video": False}
-        return self._message(None, sticker=sticker)
+        return self._message(chat, sticker=sticker)
+
+    def send_voice(self, chat: FakeGroup | None = None) -> JSON:
+        """A voice message (an OGG file id)."""
+        n = next(self._api._file_ids)
+        voice = {"file_id": f"AwAD-voice-{n}", "file_unique_id": f"v{n}", "duration": 3}
+        return self._message(chat, voice=voice)
+
+    def send_location(self, chat: FakeGroup | None = None) -> JSON:
+        """A shared location."""
+        return self._message(chat, location={"latitude": 22.8170, "longitude": 108.3665})
+
+    def send_document(self, name: str = "report.pdf", chat: FakeGroup | None = None) -> JSON:
+        """A file sent as a document, without caption."""
+        n = next(self._api._file_ids)
+        document = {"file_id": f"BQAD-doc-{n}", "file_unique_id": f"d{n}", "file_name": name}
+        return self._message(chat, document=document)
+
+    def send_poll(self, chat: FakeGroup | None = None) -> JSON:
+        """A regular poll with two options."""
+        # As a current Bot API server sends it (9.6 added persistent ids and allows_revoting,
+        # 10.0 members_only; PTB refuses a poll without them).
+        options = [
+            {"text": text, "voter_count": 0, "persistent_id": f"o{i}"}
+            for i, text in enumerate(("Yes", "No"))
+        ]
+        poll: JSON = {"id": str(next(self._api._file_ids)), "question": "Fix it?"}
+        poll |= {"options": options, "total_voter_count": 0, "is_closed": False}
+        poll |= {"is_anonymous": True, "type": "regular", "allows_multiple_answers": False}
+        poll |= {"allows_revoting": False, "members_only": False}
+        return self._message(chat, poll=poll)
+
+    def send_dice(self, chat: FakeGroup | None = None) -> JSON:
+        """A 🎲 with its value."""
+        return self._message(chat, dice={"emoji": "🎲", "value": 4})
+
+    def forward(self, text: str, sender: FakeUser, chat: FakeGroup | None = None) -> JSON:
+        """A text message forwarded from `sender`'s chat (Bot API 7: forward_origin)."""
+        origin = {"type": "user", "sender_user": sender.as_dict(), "date": int(time.time())}
+        return self._message(chat, forward_origin=origin, **_text_content(text))
 
     def press(self, message: SentMessage, button_text: str) -> str:
         """Press the inline button whose text contains button_text; returns the query id."""
@@ -1010,7 +1051,9 @@ def _check_text(text: str | None, parse_mode: str | None, limit: int) -> None:
     if text is None:
         return
     is_html = (parse_mode or "").upper() == "HTML"
-    if len(_plain(text) if is_html else text) > limit:
+    shown = _plain(text) if is_html else text
+    # Telegram counts UTF-16 code units: an emoji outside the basic plane counts twice.
+    if len(shown.encode("utf-16-le")) // 2 > limit:
         what = "message caption" if limit == 1024 else "message"
         raise _ApiError(400, f"Bad Request: {what} is too long")
     if not is_html:

@@ -86,3 +86,15 @@ def test_callback_data_fits_64_bytes_at_the_largest_numbers(verb: Verb) -> None:
     largest = 10**12 - 1
     data = Callback(verb, largest, largest if verb in TWO_ARGS else None).pack()
     assert len(data.encode()) <= MAX_BYTES
+
+
+def test_visible_drops_what_shows_nothing_and_what_turns_text_around() -> None:
+    from bot.limits import visible, visible_length
+
+    for blank in ("\u202e", "\u200e\u200f", "\u00ad", "\u3164\u2800", "\x00\x07", "\u2066\u2069"):
+        assert visible(blank) == "", repr(blank)
+    assert visible("Leak \u202eR-0001\u202c here") == "Leak R-0001 here"
+    assert visible("pipe\x00 broken\x1b\n2nd line\t!") == "pipe broken\n2nd line\t!"
+    family = "👨\u200d👩\u200d👧"  # joiners inside an emoji stay
+    assert visible(f"\u200b {family} \ufeff") == family
+    assert visible_length("a  \u200b  b") == 3
