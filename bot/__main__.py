@@ -1,5 +1,7 @@
-"""`python -m bot [--config config.toml] [sync]`: check the configuration, take the lock, and
-run the bot, or only bring the directory in the database in step with the config file."""
+"""`python -m bot [--config config.toml] [run|sync|sandbox]`: check the configuration, take the
+lock, and run the bot, or only bring the directory in the database in step with the config file,
+or run the sandbox (the bot against a local Bot API server and a web page; also what `run` does
+when no token is configured)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from pydantic import ValidationError
 from bot.lock import AlreadyRunning, InstanceLock
 from bot.settings import Settings, load_settings
 
+# Said before the sandbox's address when `run` found no token.
 NO_TOKEN = (
-    "No bot token: set BOT__TELEGRAM__TOKEN in the environment or token under [telegram] in "
-    "{config}. Get a token from @BotFather in Telegram (/newbot)."
+    "No bot token (for Telegram: BOT__TELEGRAM__TOKEN in the environment or token under "
+    "[telegram] in {config}, from @BotFather). "
 )
 
 
@@ -45,13 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "sync"],
+        choices=["run", "sync", "sandbox"],
         default="run",
         help="run the bot (the default), or only apply the config file's grids, buildings, "
-        "categories and staff to the database and print what changed",
+        "categories and staff to the database and print what changed, or run the sandbox: "
+        "the bot without Telegram, played in a browser",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="the sandbox page's port on 127.0.0.1"
     )
     args = parser.parse_args(argv)
     config: Path = args.config
+    if args.command == "sandbox" and not config.exists():
+        config = Path("config.example.toml")  # the example community
     if not config.exists():
         print(
             f"No configuration file at {config}: copy config.example.toml to {config} and "
@@ -65,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_explain(exc, config), file=sys.stderr)
         return 2
     if args.command == "run" and not settings.telegram.token.get_secret_value().strip():
-        print(NO_TOKEN.format(config=config), file=sys.stderr)
-        return 2
+        # Nothing to talk to Telegram with: try it locally.
+        return _sandbox(settings, args.port, NO_TOKEN.format(config=config))
+    if args.command == "sandbox":
+        return _sandbox(settings, args.port, "")
     lock = InstanceLock(settings.database.path)
     try:
         lock.acquire()
@@ -104,6 +115,29 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except NetworkError as exc:
         print(f"Cannot reach the Bot API at {url}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    return 0
+
+
+def _sandbox(settings: Settings, port: int, why: str) -> int:
+    """The sandbox, with its own database and lock (a real bot beside it is not disturbed)."""
+    from sandbox.main import database_of, serve
+
+    lock = InstanceLock(database_of(settings))
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"Not starting the sandbox: {exc}.", file=sys.stderr)
+        return 3
+    _configure_logging()
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    try:
+        asyncio.run(serve(settings, port=port, why=why))
+    except OSError as exc:
+        print(f"Cannot start the sandbox on 127.0.0.1:{port}: {exc}", file=sys.stderr)
         return 1
     finally:
         lock.release()

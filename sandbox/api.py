@@ -272,9 +272,10 @@ class FakeBotApi:
         self.answers: dict[str, JSON] = {}
         self.commands: dict[str, list[JSON]] = {}  # json [scope, language_code] -> commands
         self.flood_refusals: list[tuple[str, int]] = []  # (method, chat_id) of every flood 429
-        # Every refused send or edit to a chat, as (method, chat_id, description): the sandbox
-        # page shows them in that chat.
-        self.refusals: list[tuple[str, int, str]] = []
+        # Every refused send or edit to a chat, as (method, chat_id, description, position: a
+        # message id taken for it, to place it among the chat's messages): the sandbox page
+        # shows them in that chat.
+        self.refusals: list[tuple[str, int, str, int]] = []
         self.version = 0  # counts changes, for whoever waits for the next one
         self._messages: dict[int, list[SentMessage]] = {}
         self._users: dict[int, FakeUser] = {}
@@ -702,7 +703,8 @@ class FakeBotApi:
                     bucket.tokens -= 1
         except _ApiError as exc:
             if chat_id is not None and name.startswith(("send", "edit")):
-                self.refusals.append((method, chat_id, exc.body["description"]))
+                position = next(self._message_ids)
+                self.refusals.append((method, chat_id, exc.body["description"], position))
                 self._pulse()
             return web.json_response(exc.body, status=exc.body["error_code"])
         return web.json_response({"ok": True, "result": result})
