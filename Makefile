@@ -37,7 +37,7 @@ hygiene:
 	fi
 
 test: hygiene lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.outbox

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.fonts import cjk_font_path
 from sandbox.api import JSON, SentMessage
 from sandbox.clockwork import describe
 from sandbox.world import Sandbox
@@ -37,6 +38,7 @@ def page_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/api/contact", _contact)
     app.router.add_post("/api/next", _next)
     app.router.add_post("/api/reset", _reset)
+    app.router.add_get("/font", _font)
     app.router.add_get("/files/person/{file_id}", _person_file)
     app.router.add_get("/files/bot/{chat_id}/{message_id}", _bot_file)
     return app
@@ -219,6 +221,15 @@ async def _reset(request: web.Request) -> web.Response:
         await sandbox.reset()
     log.info("sandbox reset: a fresh community")
     return web.json_response({"reset": True})
+
+
+async def _font(request: web.Request) -> web.StreamResponse:
+    """A font with Chinese glyphs from this machine (or the one installed with the bot), so
+    the page shows Chinese where the browser's system has no such font."""
+    path = cjk_font_path(request.app[SANDBOX].settings.posters.font_path)
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
 
 
 async def _person_file(request: web.Request) -> web.Response:

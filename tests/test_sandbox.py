@@ -128,7 +128,10 @@ async def test_the_page_is_one_file_that_fetches_nothing(page: Page) -> None:
     assert "<title>Community bot sandbox</title>" in page_html
     # No font, script, style or image from anywhere else: it works offline.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page_html)
-    assert "@import" not in page_html and "url(" not in page_html
+    assert "@import" not in page_html
+    assert re.findall(r"url\(([^)]*)\)", page_html) == ['"/font"']  # its own, below
+    async with page.http.get(f"{page.base}/font") as response:
+        assert response.status == 200 and len(await response.read()) > 100_000
 
 
 async def test_the_example_community_and_its_chats(page: Page) -> None:
