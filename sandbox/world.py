@@ -127,7 +127,8 @@ class Sandbox:
         """Stop the bot, forget the sandbox's database and people, start fresh."""
         await self.stop()
         for path in self.db_path.parent.glob(self.db_path.name + "*"):
-            path.unlink()
+            if path.suffix != ".lock":  # the running sandbox's own (bot/lock.py)
+                path.unlink()
         self._people_file.unlink(missing_ok=True)
         self.people, self.users, self.chats, self.photos = {}, {}, {}, {}
         await self.start()

@@ -59,23 +59,26 @@ def sandbox_url(tmp_path: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT__")}
     env["BOT__DATABASE__PATH"] = str(tmp_path / "data" / "community.sqlite3")
     config = ROOT / "config.example.toml"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--config", str(config), "--port", str(port), "sandbox"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "sandbox.log"  # a file: a pipe nobody reads would stall its logging
+    with log.open("w") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "--port", str(port), "sandbox"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
     try:
         assert child.stdout is not None
         line = child.stdout.readline()
-        assert f"http://127.0.0.1:{port}/" in line, line + child.stderr.read()[-3000:]
+        assert f"http://127.0.0.1:{port}/" in line, line + log.read_text()[-3000:]
         yield f"http://127.0.0.1:{port}/"
     finally:
         child.terminate()
-        _, err = child.communicate(timeout=30)
-        assert child.returncode == 0, err[-3000:]
+        child.communicate(timeout=30)
+        assert child.returncode == 0, log.read_text()[-3000:]
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture
