@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestServer
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.settings import load_settings
@@ -199,9 +200,17 @@ async def test_what_telegram_would_refuse_is_an_error_in_that_chat(
         await sandbox.app.bot.send_message(ADMIN_CHAT, "x" * 5000)
     with pytest.raises(BadRequest):
         await sandbox.app.bot.send_message(ADMIN_CHAT, "<b>unclosed")
-    errors = [i for i in await page.items(ADMIN_CHAT) if i["kind"] == "error"]
-    assert [e["method"] for e in errors] == ["sendMessage", "sendMessage"]
+    too_long_data = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="x" * 65)]])
+    with pytest.raises(BadRequest):
+        await sandbox.app.bot.send_message(ADMIN_CHAT, "fine", reply_markup=too_long_data)
+    await sandbox.app.bot.send_message(ADMIN_CHAT, "<b>this one</b> is fine")
+    items = await page.items(ADMIN_CHAT)
+    errors = [i for i in items if i["kind"] == "error"]
+    assert [e["method"] for e in errors] == ["sendMessage"] * 3
     assert "too long" in errors[0]["text"] and "can't parse entities" in errors[1]["text"]
+    assert "BUTTON_DATA_INVALID" in errors[2]["text"]
+    # Each in its place among the chat's messages: the message sent after them comes last.
+    assert items[-1]["kind"] == "bot" and items[-1]["text"] == "<b>this one</b> is fine"
 
 
 async def test_time_travel_to_the_claim_deadline(page: Page, sandbox: Sandbox) -> None:
@@ -248,3 +257,19 @@ async def test_reset_starts_the_community_fresh(page: Page, sandbox: Sandbox) ->
     again = (await page.post("/api/people", {"name": "Zhao", "lang": "en"}))["id"]
     assert again == me
     await page.say(me, me, "/start", "building")
+
+
+async def test_time_travel_to_the_haircut_on_the_16th(page: Page) -> None:
+    me = await register(page, "Sun")
+    after = await page.last_id(me)
+    for _ in range(40):  # daily digests and weekly walls come first
+        moved = await page.post("/api/next", {})
+        if "Free haircut: reminder the evening before" in moved["to"]:
+            break
+    else:
+        raise AssertionError("time travel never reached the haircut")
+    assert "12-15 19:00" in moved["to"]  # the evening before the 16th
+    await page.bot_says(me, "Free haircut", after)
+    state = await page.state()
+    assert "Free haircut: reminder before it starts" in state["next"]
+    assert "12-16 08:" in state["next"]  # an hour before 09:00
