@@ -2,7 +2,8 @@
 
 The moments are the ones bot/schedule.py and bot/gatherings.py act on: a request's claim and
 resolve deadlines (and their escalations), the rating reminder and the close without rating,
-a fulfilled wish's closing, the daily digest, the weekly echo wall, and event reminders.
+a fulfilled wish's closing, the daily digest, the weekly echo wall, and event reminders; and
+the end of quiet hours, when the messages held for residents go out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bot.context import Services
 from bot.domain import Status
 from bot.events import starts
 from bot.render import number
-from storage import clock
+from storage import clock, outbox
 from storage import requests as store
 
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -46,6 +47,9 @@ async def next_moment(services: Services, now: datetime) -> tuple[datetime, str]
         held = await store.due_before(conn, "resolve_due_at", (Status.CLAIMED,), FAR)
         resolved = await store.in_status(conn, Status.RESOLVED)
         fulfilled = await store.in_status(conn, Status.FULFILLED)
+        quiet_end = await outbox.quiet_ends(conn)
+    if quiet_end is not None:
+        found.append((quiet_end, "quiet hours end: held messages go out"))
     for r in waiting:
         assert r.claim_due_at is not None
         found.append((r.claim_due_at, f"claim deadline of {number(r)}"))

@@ -273,3 +273,28 @@ async def test_time_travel_to_the_haircut_on_the_16th(page: Page) -> None:
     state = await page.state()
     assert "Free haircut: reminder before it starts" in state["next"]
     assert "12-16 08:" in state["next"]  # an hour before 09:00
+
+
+async def test_time_travel_stops_where_quiet_hours_end(page: Page, sandbox: Sandbox) -> None:
+    me = await register(page, "Qian")
+    ask = await page.say(me, me, "/report", "Choose a category")
+    ask = await page.press(me, me, ask, "Plumbing", "Which building")
+    await page.press(me, me, ask, "1栋", "Describe the problem")
+    ask = await page.say(me, me, "Dripping tap in the hall", "photos")
+    summary = await page.press(me, me, ask, "Skip", "Please check your report")
+    await page.press(me, me, summary, "Confirm", "Saved as R-0001")
+    card = await page.bot_says(GRID_A_GROUP, "R-0001")
+    tz = sandbox.settings.community.tz
+    late = clock.now().astimezone(tz).replace(hour=23, minute=0)
+    sandbox.clock.set(late)  # a worker claims it late at night
+    await page.post(
+        "/api/press",
+        {"user": WORKER, "chat": GRID_A_GROUP, "message_id": card["id"], "data": "v1:claim:1"},
+    )
+    await page.wait(GRID_A_GROUP, lambda i: i["id"] == card["id"] and "已于" in i["text"])
+    await asyncio.sleep(1.5)  # the resident's notice waits for the morning
+    assert not [i for i in await page.items(me) if "was claimed by" in plain(i["text"])]
+    assert "quiet hours end" in (await page.state())["next"]
+    moved = await page.post("/api/next", {})
+    assert "07:00 — quiet hours end" in moved["to"]
+    await page.bot_says(me, "was claimed by")
