@@ -47,4 +47,4 @@ async def serve(
         await stop.wait()
     finally:
         await runner.cleanup()
-        await sandbox.stop()
+        await sandbox.close()

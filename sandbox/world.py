@@ -3,14 +3,16 @@ person plays, the group chats, the sandbox's own clock and its own database."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import Application
@@ -25,6 +27,7 @@ from storage import clock
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
+T = TypeVar("T")
 
 # Made-up chats and people for what the example configuration leaves out.
 SANDBOX_ADMIN = 900_000_001
@@ -93,6 +96,8 @@ class Sandbox:
         self.photos: dict[str, bytes] = {}  # file id of a photo a person sent -> its bytes
         self._photo_ids = itertools.count(1)
         self._previous_clock: clock.Clock | None = None
+        self._pending: set[asyncio.Task[Any]] = set()
+        self._turn = asyncio.Lock()
 
     async def start(self) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +129,29 @@ class Sandbox:
             self._previous_clock = None
 
     async def reset(self) -> None:
-        """Stop the bot, forget the sandbox's database and people, start fresh."""
+        """Stop the bot, forget the sandbox's database and people, start fresh. Carried
+        through even if the page that asked goes away meanwhile."""
+        await self._finish(self._reset())
+
+    async def close(self) -> None:
+        """Let a reset or time travel under way finish, then stop."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+        await self.stop()
+
+    async def _finish(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` to its end, even if the caller is cancelled (a closed page); one
+        reset or time travel at a time."""
+
+        async def in_turn() -> T:
+            async with self._turn:
+                return await work
+
+        task = asyncio.ensure_future(in_turn())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return await asyncio.shield(task)
+
+    async def _reset(self) -> None:
         await self.stop()
         for path in self.db_path.parent.glob(self.db_path.name + "*"):
             if path.suffix != ".lock":  # the running sandbox's own (bot/lock.py)
@@ -215,6 +242,9 @@ class Sandbox:
 
     async def travel(self) -> tuple[datetime, str] | None:
         """Move the clock to the next scheduled moment and let the scheduler act on it."""
+        return await self._finish(self._travel())
+
+    async def _travel(self) -> tuple[datetime, str] | None:
         found = await self.next_moment()
         if found is None:
             return None
@@ -260,12 +290,18 @@ async def _start_bot(settings: Settings, base_url: str) -> App:
     app = build_application(settings.model_copy(update={"telegram": tg}))
     await app.initialize()
     assert app.post_init is not None
-    await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(
-        timeout=settings.telegram.poll_timeout_seconds, allowed_updates=Update.ALL_TYPES
-    )
-    await app.start()
+    try:
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=settings.telegram.poll_timeout_seconds, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+    except BaseException:
+        # Half started: close the database (its thread would keep the process alive).
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+        raise
     return app
 
 

@@ -1,6 +1,6 @@
 """The sandbox page in a real browser (the system's Chromium, driven by Playwright): a resident
 registers and reports with a photo, the grid worker claims it in the group and resolves it, the
-resident rates it. Screenshots are kept in test-artifacts/."""
+resident rates it; then a reset. Screenshots are kept in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -76,7 +76,12 @@ def sandbox_url(tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         child.terminate()
-        child.communicate(timeout=30)
+        try:
+            child.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise AssertionError("the sandbox did not stop: " + log.read_text()[-3000:]) from None
         assert child.returncode == 0, log.read_text()[-3000:]
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
@@ -182,3 +187,10 @@ def test_one_person_plays_a_report_through(sandbox_url: str, browser: Any, tmp_p
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390, width
     page.screenshot(path=str(ARTIFACTS / "sandbox-phone.png"))
+
+    # Reset: a fresh community, where the resident is gone and the group is empty.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#reset")
+    expect(page.locator("#me option", has_text="Wang")).to_have_count(0, timeout=WAIT_MS)
+    page.select_option("#me", str(WORKER))
+    expect(chat(GRID_A_GROUP).locator(".msg")).to_have_count(0, timeout=WAIT_MS)
