@@ -298,3 +298,21 @@ async def test_time_travel_stops_where_quiet_hours_end(page: Page, sandbox: Sand
     moved = await page.post("/api/next", {})
     assert "07:00 — quiet hours end" in moved["to"]
     await page.bot_says(me, "was claimed by")
+
+
+async def test_the_bots_files_open_from_the_page(page: Page) -> None:
+    """The admin's /export (a document) and /stats chart (a photo the bot uploaded)."""
+    await page.say(SANDBOX_ADMIN, SANDBOX_ADMIN, "/start", "admin")
+    after = await page.last_id(SANDBOX_ADMIN)
+    await page.post("/api/send", {"user": SANDBOX_ADMIN, "chat": SANDBOX_ADMIN, "text": "/export"})
+    sent = await page.wait(SANDBOX_ADMIN, lambda i: i["id"] > after and "document" in i)
+    assert sent["document"]["name"].endswith(".xlsx")
+    async with page.http.get(page.base + sent["document"]["url"]) as response:
+        assert response.status == 200 and (await response.read()).startswith(b"PK")
+        assert sent["document"]["name"] in response.headers["Content-Disposition"]
+    after = await page.last_id(SANDBOX_ADMIN)
+    await page.post("/api/send", {"user": SANDBOX_ADMIN, "chat": SANDBOX_ADMIN, "text": "/stats"})
+    chart = await page.wait(SANDBOX_ADMIN, lambda i: i["id"] > after and "photo" in i, 30)
+    async with page.http.get(page.base + chart["photo"]) as response:
+        assert response.content_type == "image/png"
+        assert (await response.read()).startswith(b"\x89PNG")
