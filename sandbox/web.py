@@ -3,6 +3,7 @@ message, button press, photo or contact; time travel and reset."""
 
 from __future__ import annotations
 
+import json
 import logging
 from importlib import resources
 from typing import Any
@@ -28,6 +29,7 @@ def page_app(sandbox: Sandbox) -> web.Application:
     app[SANDBOX] = sandbox
     app.router.add_get("/", _page)
     app.router.add_get("/api/state", _state)
+    app.router.add_get("/api/commands", _commands)
     app.router.add_post("/api/people", _add_person)
     app.router.add_post("/api/send", _send)
     app.router.add_post("/api/press", _press)
@@ -141,6 +143,37 @@ def _person_message(sandbox: Sandbox, message: JSON) -> JSON:
     if "contact" in message:
         item["text"] = f"📞 {message['contact']['phone_number']}"
     return item
+
+
+async def _commands(request: web.Request) -> web.Response:
+    """The bot's command menu for that person in that chat, as Telegram picks it."""
+    sandbox, user, chat_id = _who(request, dict(request.query))
+    person = sandbox.people[user]
+    found = command_menu(sandbox.api.commands, user, chat_id, person.lang, person.role == "admin")
+    return web.json_response(found)
+
+
+def command_menu(
+    menus: dict[str, list[JSON]], user: int, chat_id: int, lang: str, chat_admin: bool
+) -> list[JSON]:
+    """The first scope set for this chat and person, narrowest first, each in the person's
+    language before any language (Telegram's order; an empty list counts as not set)."""
+    scopes = [(json.loads(key), commands) for key, commands in menus.items()]
+    if chat_id > 0:
+        order: list[tuple[str, JSON]] = [("chat", {"chat_id": chat_id}), ("all_private_chats", {})]
+    else:
+        order = [("chat_member", {"chat_id": chat_id, "user_id": user})]
+        order += [("chat_administrators", {"chat_id": chat_id})] if chat_admin else []
+        order += [("chat", {"chat_id": chat_id})]
+        order += [("all_chat_administrators", {})] if chat_admin else []
+        order += [("all_group_chats", {})]
+    for kind, ids in [*order, ("default", {})]:
+        for code in (lang, None):
+            for (scope, language), commands in scopes:
+                same = scope.get("type") == kind and language == code
+                if same and commands and all(scope.get(k) == v for k, v in ids.items()):
+                    return commands
+    return []
 
 
 async def _add_person(request: web.Request) -> web.Response:

@@ -316,3 +316,19 @@ async def test_the_bots_files_open_from_the_page(page: Page) -> None:
     async with page.http.get(page.base + chart["photo"]) as response:
         assert response.content_type == "image/png"
         assert (await response.read()).startswith(b"\x89PNG")
+
+
+async def test_the_command_menu_is_the_one_telegram_would_show(page: Page) -> None:
+    me = (await page.post("/api/people", {"name": "Zhou", "lang": "en"}))["id"]
+
+    async def menu(user: int, chat: int) -> list[str]:
+        query = f"{page.base}/api/commands?user={user}&chat={chat}"
+        async with page.http.get(query) as response:
+            assert response.status == 200
+            return [c["command"] for c in await response.json()]
+
+    resident = await menu(me, me)
+    assert "report" in resident and "queue" not in resident
+    assert "queue" in await menu(WORKER, WORKER)  # a worker's own menu
+    async with page.http.get(f"{page.base}/api/commands?user={me}&chat={ADMIN_CHAT}") as r:
+        assert r.status == 403  # not a chat of theirs

@@ -135,7 +135,9 @@ def test_one_person_plays_a_report_through(sandbox_url: str, browser: Any, tmp_p
     press(me, "Is this right?", "Confirm")
     shows(me, "You are registered")
 
-    say(me, "/report")
+    # The command menu, as Telegram's Menu button shows it.
+    chat(me).locator(".open-menu").click()
+    chat(me).locator(".menu button", has_text="/report").click()
     shows(me, "Choose a category")
     press(me, "Choose a category", "Plumbing")
     press(me, "Which building is the problem in", "1栋")
