@@ -1,4 +1,5 @@
-# make run: set up and start the bot (config.toml, SQLite). make test: set up, lint, type-check, test.
+# make run: set up and start the bot (config.toml, SQLite), or the sandbox when no token is
+# set. make test: set up, lint, type-check, test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,7 +38,7 @@ hygiene:
 	fi
 
 test: hygiene lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.outbox

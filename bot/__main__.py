@@ -1,6 +1,8 @@
-"""`python -m bot [--config config.toml] [sync | restore FILE]`: check the configuration, take
-the lock, and run the bot, or only bring the directory in the database in step with the config
-file, or put a backup in place of the database (the bot stopped)."""
+"""`python -m bot [--config config.toml] [run | sync | restore FILE | sandbox]`: check the
+configuration, take the lock, and run the bot, or only bring the directory in the database
+in step with the config file, or put a backup in place of the database (the bot stopped), or
+run the sandbox (the bot against a local Bot API server and a web page; also what `run` does
+when no token is configured)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ from bot.lock import AlreadyRunning, InstanceLock
 from bot.redact import redact
 from bot.settings import Settings, load_settings
 
+# Said before the sandbox's address when `run` found no token.
 NO_TOKEN = (
-    "No bot token: set BOT__TELEGRAM__TOKEN in the environment or token under [telegram] in "
-    "{config}. Get a token from @BotFather in Telegram (/newbot)."
+    "No bot token (for Telegram: BOT__TELEGRAM__TOKEN in the environment or token under "
+    "[telegram] in {config}, from @BotFather). "
 )
 
 
@@ -49,17 +52,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "sync", "restore"],
+        choices=["run", "sync", "restore", "sandbox"],
         default="run",
         help="run the bot (the default), or only apply the config file's grids, buildings, "
         "categories and staff to the database and print what changed, or restore FILE (a "
-        "backup) in place of the database",
+        "backup) in place of the database, or run the sandbox: the bot without Telegram, "
+        "played in a browser",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="the sandbox page's port on 127.0.0.1"
     )
     parser.add_argument("file", nargs="?", type=Path, help="restore: the backup to put in place")
     args = parser.parse_args(argv)
     if (args.command == "restore") != (args.file is not None):
         parser.error("restore takes one FILE (a backup), and only restore takes one")
     config: Path = args.config
+    if args.command == "sandbox" and not config.exists():
+        config = Path("config.example.toml")  # the example community
     if not config.exists():
         print(
             f"No configuration file at {config}: copy config.example.toml to {config} and "
@@ -73,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_explain(exc, config), file=sys.stderr)
         return 2
     if args.command == "run" and not settings.telegram.token.get_secret_value().strip():
-        print(NO_TOKEN.format(config=config), file=sys.stderr)
-        return 2
+        # Nothing to talk to Telegram with: try it locally.
+        return _sandbox(settings, args.port, NO_TOKEN.format(config=config))
+    if args.command == "sandbox":
+        return _sandbox(settings, args.port, "")
     lock = InstanceLock(settings.database.path)
     try:
         lock.acquire()
@@ -173,6 +184,29 @@ async def _quiet_stop(application: Any) -> None:
         await stop_bot(application)
     except Exception:
         logging.getLogger(__name__).debug("stop after a failed start", exc_info=True)
+
+
+def _sandbox(settings: Settings, port: int, why: str) -> int:
+    """The sandbox, with its own database and lock (a real bot beside it is not disturbed)."""
+    from sandbox.main import database_of, serve
+
+    lock = InstanceLock(database_of(settings))
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"Not starting the sandbox: {exc}.", file=sys.stderr)
+        return 3
+    _configure_logging()
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    try:
+        asyncio.run(serve(settings, port=port, why=why))
+    except OSError as exc:
+        print(f"Cannot start the sandbox on 127.0.0.1:{port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    return 0
 
 
 async def _sync(settings: Settings) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import iso, now_iso
+from storage.db import iso, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -232,3 +232,13 @@ async def chat_migrations(conn: aiosqlite.Connection) -> dict[int, int]:
 async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
     async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
         return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def quiet_ends(conn: aiosqlite.Connection) -> datetime | None:
+    """When the first message waiting for someone's quiet hours to end may go (the sandbox's
+    time travel stops there)."""
+    async with conn.execute(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'quiet'"
+    ) as cur:
+        row = await cur.fetchone()
+    return parse_iso(row[0]) if row is not None and row[0] else None

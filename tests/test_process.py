@@ -1,5 +1,5 @@
-"""The bot as a real process: kill -9 mid-report and resume, one copy per database,
-and clear one-line refusals for a missing token or a wrong configuration."""
+"""The bot as a real process: kill -9 mid-report and resume, one copy per database, the
+sandbox in one line when no token is configured, a clear refusal of a wrong configuration."""
 
 from __future__ import annotations
 
@@ -128,19 +128,47 @@ async def test_kill_9_mid_report_resumes_and_second_copy_refuses(
     assert card.photo == "heater.jpg"
 
 
-async def test_no_token_is_one_clear_line(tmp_path: Path) -> None:
+async def test_no_token_starts_the_sandbox_in_one_line(tmp_path: Path) -> None:
     data = community_data(tmp_path / "bot.sqlite3")
     del data["telegram"]["token"]
     config = tmp_path / "config.toml"
     config.write_text(to_toml(data), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT__")}
-    child = await BotProcess(config, env).start()
-    out, err = await asyncio.wait_for(child.communicate(), 30)
-    assert child.returncode == 2
-    lines = err.decode().strip().splitlines()
-    assert len(lines) == 1, lines
-    assert "BOT__TELEGRAM__TOKEN" in lines[0] and "@BotFather" in lines[0]
+    port = _free_port()
+    child = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot", "--config", str(config), "--port", str(port)),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None
+        line = (await asyncio.wait_for(child.stdout.readline(), 30)).decode()
+        assert "No bot token" in line and "BOT__TELEGRAM__TOKEN" in line, line
+        assert f"open http://127.0.0.1:{port}/" in line
+        # Its own database, beside the configured one; the configured one is not touched.
+        assert str(tmp_path / "sandbox.sqlite3") in line
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.0\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert b"200 OK" in answer.split(b"\r\n")[0] and b"Community bot sandbox" in answer
+        assert not (tmp_path / "bot.sqlite3").exists()
+    finally:
+        child.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(child.communicate(), 30)
+    assert child.returncode == 0, err.decode()[-2000:]
     assert b"Traceback" not in out + err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def test_wrong_config_names_the_field(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server for end-to-end tests of the bot (python-telegram-bot 22)."""
+"""A stand-in Bot API server that the end-to-end tests and the sandbox talk to (PTB 22)."""
 
 from __future__ import annotations
 
@@ -319,6 +319,11 @@ class FakeBotApi:
         self.commands: dict[str, list[JSON]] = {}  # json [scope, language_code] -> commands
         self.webhook: JSON | None = None  # the parameters of the last setWebhook
         self.flood_refusals: list[tuple[str, int]] = []  # (method, chat_id) of every flood 429
+        # Every refused send or edit to a chat, as (method, chat_id, description, position: a
+        # message id taken for it, to place it among the chat's messages): the sandbox page
+        # shows them in that chat.
+        self.refusals: list[tuple[str, int, str, int]] = []
+        self.version = 0  # counts changes, for whoever waits for the next one
         self._messages: dict[int, list[SentMessage]] = {}
         self._users: dict[int, FakeUser] = {}
         self._groups: dict[int, FakeGroup] = {}
@@ -377,15 +382,15 @@ class FakeBotApi:
             "deletemessage": self._delete,
         }
 
-    async def start(self) -> None:
-        """Start listening on a free port of 127.0.0.1."""
+    async def start(self, port: int = 0) -> None:
+        """Start listening on 127.0.0.1 (port 0: a free one)."""
         # Telegram takes uploads of up to 50 MB from a bot (aiohttp's default is 1 MB).
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         # Cancel handlers whose client went away: PTB abandons its long poll on stop.
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/bot"
         self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
@@ -637,6 +642,7 @@ class FakeBotApi:
 
     def _pulse(self) -> None:
         """Wake every waiter so it re-checks its condition (callable from sync code)."""
+        self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -677,6 +683,15 @@ class FakeBotApi:
 
     def getupdates_calls(self) -> int:
         return sum(method == "getUpdates" for method, _ in self.calls)
+
+    def history(self) -> list[JSON]:
+        """Every update the people sent, in order (redeliveries not repeated)."""
+        return list(self._history)
+
+    async def wait_change(self, version: int, within: float) -> int:
+        """Wait until something changed after `version` (or `within` seconds): the version."""
+        await self._wait(lambda: True if self.version > version else None, within)
+        return self.version
 
     def last_update(self) -> JSON:
         """The update most recently queued by a FakeUser."""
@@ -788,6 +803,10 @@ class FakeBotApi:
                 for bucket in buckets:  # only a send that went through takes its tokens
                     bucket.tokens -= 1
         except _ApiError as exc:
+            if chat_id is not None and name.startswith(("send", "edit")):
+                position = next(self._message_ids)
+                self.refusals.append((method, chat_id, exc.body["description"], position))
+                self._pulse()
             return web.json_response(exc.body, status=exc.body["error_code"])
         return web.json_response({"ok": True, "result": result})
 
