@@ -134,7 +134,11 @@ class Intake:
     async def _handle(self, update_id: int, update: Update) -> None:
         try:
             processor = self._app.update_processor
-            await processor.process_update(update, self._app.process_update(update))
+            handling = self._app.process_update(update)
+            try:
+                await processor.process_update(update, handling)
+            finally:
+                handling.close()  # not started (stopping, or refused as too many): no warning
             # Handled (or refused as too many at once, which the person was told): done. A
             # crash before this line leaves it pending, to be handled again at the next start.
             async with self._db.transaction() as conn:

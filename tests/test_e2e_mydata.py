@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from storage import clock
@@ -29,6 +30,17 @@ async def _everything(bot: RunningBot) -> str:
                 for row in await cur.fetchall():
                     found += [str(v) for v in row if v is not None]
     return "\n".join(found)
+
+
+async def _inbox_handled(bot: RunningBot) -> None:
+    for _ in range(100):
+        pending = "SELECT COUNT(*) FROM inbox WHERE status = 'pending'"
+        async with bot.services.db.read() as conn, conn.execute(pending) as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0] == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("updates still waiting in the inbox")
 
 
 async def test_mydata_then_forgetme_leaves_no_phone_or_unit_and_the_same_counts(
@@ -72,6 +84,9 @@ async def test_mydata_then_forgetme_leaves_no_phone_or_unit_and_the_same_counts(
     stale = await server.wait_for_answer(alice.press_data(ask, erase))
     assert stale.get("text") == "This button is no longer valid."
 
+    # Each update is kept in the inbox until handled, then its content is emptied: once the
+    # last press is handled, nothing of hers is left there either.
+    await _inbox_handled(bot)
     stored = await _everything(bot)
     for secret in (PHONE, "8613900000007", UNIT, TYPED, "Alice"):
         assert secret not in stored, secret
