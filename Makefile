@@ -38,7 +38,7 @@ hygiene:
 	fi
 
 test: hygiene lint typecheck
-	$(BIN)/pytest -q -rs
+	$(BIN)/pytest -q -rfEs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.outbox

@@ -126,7 +126,7 @@ async def test_the_page_is_one_file_that_fetches_nothing(page: Page) -> None:
     async with page.http.get(f"{page.base}/") as response:
         assert response.status == 200
         page_html = await response.text()
-    assert "<title>Community bot sandbox</title>" in page_html
+    assert "<title>社区服务机器人 · 试用 / Community bot sandbox</title>" in page_html
     # No font, script, style or image from anywhere else: it works offline.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page_html)
     assert "@import" not in page_html
