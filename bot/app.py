@@ -20,6 +20,7 @@ from bot.core import Requests
 from bot.delivery import Deliverer
 from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
+from bot.housekeeping import housekeep
 from bot.intake import Intake
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
@@ -218,8 +219,10 @@ async def _tick(context: BotContext) -> None:
 
 
 async def _prune(context: BotContext) -> None:
-    """Forget handled update ids after two days; Telegram keeps updates for one."""
+    """Forget handled update ids after two days (Telegram keeps updates for one) and sent
+    messages after `keep_sent_days`; refresh the query planner's statistics."""
     await context.services.people.prune(clock.now() - timedelta(days=2))
+    await housekeep(context.services.db, context.services.settings)
 
 
 async def start_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

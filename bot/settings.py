@@ -123,6 +123,9 @@ class OutboxSettings(Section):
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages: int = Field(default=20, ge=1, le=1000)
     group_period_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Sent messages are forgotten this many days after they went (the database grows with
+    # requests, not with messages); a request's cards, events and figures stay.
+    keep_sent_days: int = Field(default=30, ge=1, le=3650)
 
 
 def _clock_time(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -59,7 +60,15 @@ class Database:
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn)
         await db.migrate()
+        # SQLite's advice for a long-lived connection: optimize when opened (with a cap on the
+        # work, analysing what has never been analysed), then now and then (Database.optimize).
+        await conn.execute("PRAGMA optimize=0x10002")
         return db
+
+    async def optimize(self) -> None:
+        """Refresh the query planner's statistics where they are out of date."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA optimize")
 
     async def close(self) -> None:
         async with self._lock:
@@ -114,6 +123,17 @@ class Database:
 
 
 def _statements(sql: str) -> list[str]:
-    # The migration files hold plain DDL, one statement per ';'.
+    # The migration files hold plain DDL, one statement per ';' (a trigger's body, whose
+    # statements end in ';' too, is kept whole: a piece ends where SQLite says a statement does).
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    piece = ""
+    for part in "\n".join(lines).split(";"):
+        piece += part + ";"
+        if sqlite3.complete_statement(piece):
+            if piece.strip(" \n;"):
+                statements.append(piece.strip().removesuffix(";").strip())
+            piece = ""
+    if piece.strip(" \n;"):
+        statements.append(piece.strip().removesuffix(";").strip())
+    return statements

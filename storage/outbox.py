@@ -199,15 +199,39 @@ async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
 
 async def card_chats(conn: aiosqlite.Connection, request_id: int) -> list[int]:
     """Chats where the request's card was (or is about to be) posted, and still is its card
-    (not left behind when the request moved to another grid)."""
+    (not left behind when the request moved to another grid). Read from `card_places`, which
+    the outbox's triggers keep: never from the outbox's history, whose sent rows are pruned."""
     async with conn.execute(
-        "SELECT DISTINCT chat_id FROM outbox o WHERE request_id = ? AND kind = 'card' "
-        "AND status != 'failed' AND NOT EXISTS (SELECT 1 FROM moved_cards m WHERE "
-        "m.request_id = o.request_id AND m.chat_id = o.chat_id AND m.outbox_id >= o.id) "
-        "ORDER BY id",
+        "SELECT chat_id FROM card_places c WHERE request_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM moved_cards m WHERE "
+        "m.request_id = c.request_id AND m.chat_id = c.chat_id AND m.outbox_id >= c.outbox_id) "
+        "GROUP BY chat_id ORDER BY MIN(outbox_id)",
         (request_id,),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]
+
+
+async def prune_sent(conn: aiosqlite.Connection, before: datetime, limit: int = 5000) -> int:
+    """Forget up to `limit` rows sent before `before`. The newest row always stays (ids are
+    never reused, and moved cards compare ids), and so do the rows of a broadcast whose
+    report has not gone yet (it counts them). Returns how many rows went."""
+    cur = await conn.execute(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' "
+        "AND sent_at < ? AND id < (SELECT MAX(id) FROM outbox) "
+        "AND NOT EXISTS (SELECT 1 FROM broadcast_rows r JOIN broadcasts b "
+        "ON b.id = r.broadcast_id WHERE r.outbox_id = outbox.id AND b.reported_at IS NULL) "
+        "LIMIT ?)",
+        (iso(before), limit),
+    )
+    gone = cur.rowcount
+    if gone:
+        # A reported broadcast's figures are kept in its row; its per-recipient rows may go.
+        await conn.execute(
+            "DELETE FROM broadcast_rows WHERE broadcast_id IN "
+            "(SELECT id FROM broadcasts WHERE reported_at IS NOT NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = broadcast_rows.outbox_id)"
+        )
+    return gone
 
 
 async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> None:
