@@ -16,6 +16,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
     KeyboardButton,
+    MaybeInaccessibleMessage,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -23,7 +24,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import render
+from bot import callbacks, render
+from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.core import Actor, Outcome
 from bot.delivery import markup, note_fault
@@ -170,6 +172,30 @@ async def drop_buttons(update: Update) -> None:
         await query.edit_message_reply_markup(None)
     except TelegramError as exc:  # already gone, too old, or Telegram busy: only cosmetic
         log.debug("could not take the buttons off: %s", exc)
+
+
+@dataclass(frozen=True)
+class Press:
+    """A press in the presser's own private chat with the bot, its data in our grammar."""
+
+    query: CallbackQuery
+    actor: Actor
+    data: Callback
+    message: MaybeInaccessibleMessage  # an old message is inaccessible, and still pressed
+
+
+async def private_press(update: Update, context: BotContext) -> Press | None:
+    """The press, or None once the presser was told the button is no longer valid: its data
+    is not ours (stale, forged), or it was pressed anywhere but their private chat."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.parse(query.data)
+    actor = actor_of(update)
+    message = query.message
+    if data is None or actor is None or message is None or not in_private(update):
+        await answer(query, t(lang_of(context), "error.stale_button"))
+        return None
+    return Press(query, actor, data, message)
 
 
 def on_its_message(query: CallbackQuery) -> bool:

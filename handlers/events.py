@@ -16,7 +16,7 @@ from bot.context import BotContext
 from bot.gatherings import Occurrence, day_of
 from bot.i18n import t
 from bot.messages import Keyboard
-from handlers.common import actor_of, answer, edit, in_private, lang_of, say
+from handlers.common import answer, edit, lang_of, private_press, say
 
 
 async def events(update: Update, context: BotContext) -> None:
@@ -63,14 +63,11 @@ def _show(context: BotContext, lang: str, occurrence: Occurrence) -> tuple[str, 
 
 async def on_button(update: Update, context: BotContext) -> None:
     """I'll come / Not coming / reminders off / on: the message then shows what is now."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     gatherings = context.services.gatherings
     building = context.person.building if context.person else None
     day: date | None = day_of(data.arg2) if data.arg2 is not None else None
@@ -91,7 +88,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     ]
     if now:
         text, buttons = _show(context, lang, now[0])
-        await edit(context, actor.user_id, query.message.message_id, text, buttons)
+        await edit(context, actor.user_id, press.message.message_id, text, buttons)
 
 
 async def cancel_event(update: Update, context: BotContext) -> None:

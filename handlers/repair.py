@@ -24,9 +24,9 @@ from handlers.common import (
     drop_buttons,
     edit,
     explain,
-    in_private,
     lang_of,
     main_menu,
+    private_press,
     say,
 )
 from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
@@ -338,14 +338,11 @@ async def _show_page(update: Update, context: BotContext, text: str, buttons: Ke
 async def on_request_button(update: Update, context: BotContext) -> None:
     """Timeline (paged), /my pages, cancel (with a second press to be sure), rate and
     not-fixed buttons: each acts only in the presser's private chat."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update):
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     requests = context.services.requests
     if data.verb in (Verb.TIMELINE, Verb.TIMELINE_PAGE):
         found = await requests.timeline(actor.user_id, data.arg)

@@ -23,7 +23,14 @@ from bot.directory import ADMIN, VOLUNTEER, WORKER
 from bot.i18n import t
 from bot.messages import Button, Keyboard
 from bot.staff import INVITE_PREFIX, Result, role_name
-from handlers.common import actor_of, answer, edit, in_private, lang_of, say, set_menus
+from handlers.common import (
+    answer,
+    edit,
+    lang_of,
+    private_press,
+    say,
+    set_menus,
+)
 from storage.staff import Invite, RoleRow
 
 log = logging.getLogger(__name__)
@@ -134,14 +141,11 @@ def _invite_line(context: BotContext, lang: str, made: Invite) -> str:
 
 async def invites_button(update: Update, context: BotContext) -> None:
     """✖️ Revoke #n, or a page of /invites: the list then shows what is live now."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     if not context.directory.is_admin(actor.user_id):
         await answer(query, t(lang, "staff.admins_only"), alert=True)
         return
@@ -153,7 +157,7 @@ async def invites_button(update: Update, context: BotContext) -> None:
         page = data.arg
         await answer(query)
     text, buttons = await _invites_page(context, lang, page)
-    await edit(context, actor.user_id, query.message.message_id, text, buttons)
+    await edit(context, actor.user_id, press.message.message_id, text, buttons)
 
 
 async def open_invite(update: Update, context: BotContext) -> None:
@@ -188,14 +192,11 @@ def _params(context: BotContext, lang: str, result: Result) -> dict[str, Any]:
 
 async def invite_answer(update: Update, context: BotContext) -> None:
     """✅ Accept: the role is theirs and they are greeted in it; No thanks: nothing changes."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     staff = context.services.staff
     if data.verb is Verb.INVITE_DECLINE:
         result = await staff.decline(actor.user_id, data.arg)
@@ -205,7 +206,7 @@ async def invite_answer(update: Update, context: BotContext) -> None:
     await answer(query, text, alert=not result.ok)
     if not result.ok:
         return
-    await edit(context, actor.user_id, query.message.message_id, text, [])
+    await edit(context, actor.user_id, press.message.message_id, text, [])
     if data.verb is Verb.INVITE_DECLINE:
         return
     context.services.kick()  # the one who made the link is told
@@ -279,18 +280,15 @@ async def _roster_page(context: BotContext, lang: str, page: int) -> tuple[str, 
 async def roster_button(update: Update, context: BotContext) -> None:
     """✖️ asks to confirm; Yes, remove takes the role (the person is told); Keep does
     nothing; ◀️ ▶️ page."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     if not context.directory.is_admin(actor.user_id):
         await answer(query, t(lang, "staff.admins_only"), alert=True)
         return
-    message_id = query.message.message_id
+    message_id = press.message.message_id
     staff = context.services.staff
     if data.verb is Verb.STAFF_PAGE:
         await answer(query)

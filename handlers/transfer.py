@@ -18,7 +18,15 @@ from bot.i18n import t
 from bot.limits import visible, visible_length
 from bot.messages import Button, Keyboard
 from bot.moves import Destination
-from handlers.common import Flow, actor_of, answer, explain, in_private, lang_of, say
+from handlers.common import (
+    Flow,
+    actor_of,
+    answer,
+    explain,
+    lang_of,
+    private_press,
+    say,
+)
 from handlers.dialog import router
 from storage.dialogs import Dialog
 
@@ -53,14 +61,11 @@ async def _open(context: BotContext, actor: Actor, request_id: int) -> str | Non
 
 async def on_transfer_button(update: Update, context: BotContext) -> None:
     """🔀 Transfer on the holder's private message: asks where to, then why."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update):
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     if await context.services.requests.get(data.arg) is None:
         await answer(query, t(lang, "error.stale_button"))
         return

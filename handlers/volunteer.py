@@ -21,9 +21,9 @@ from handlers.common import (
     answer,
     drop_buttons,
     edit,
-    in_private,
     lang_of,
     on_its_message,
+    private_press,
     say,
 )
 
@@ -49,12 +49,12 @@ async def volunteer(update: Update, context: BotContext) -> None:
 
 
 async def affiliation_chosen(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
+    press = await private_press(update, context)
+    if press is None:
+        return
+    query, actor, data = press.query, press.actor, press.data
     lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or data.arg >= len(AFFILIATIONS):
+    if data.arg >= len(AFFILIATIONS):
         await answer(query, t(lang, "error.stale_button"))
         return
     await answer(query)
@@ -105,14 +105,11 @@ async def points(update: Update, context: BotContext) -> None:
 
 async def turn_page(update: Update, context: BotContext) -> None:
     """◀ / ▶ under /points or /mywishes: the message turns to that page."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     await answer(query)
     volunteering = context.services.volunteering
     if data.verb is Verb.POINTS_PAGE:
@@ -123,7 +120,7 @@ async def turn_page(update: Update, context: BotContext) -> None:
     else:
         taken = await volunteering.wishes_of(actor.user_id)
         text, buttons = render.taken(context.directory, lang, taken, data.arg)
-    if not await edit(context, actor.user_id, query.message.message_id, text, buttons):
+    if not await edit(context, actor.user_id, press.message.message_id, text, buttons):
         await say(context, actor.user_id, text, buttons)
 
 

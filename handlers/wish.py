@@ -26,9 +26,9 @@ from handlers.common import (
     drop_buttons,
     explain,
     explain_ok,
-    in_private,
     lang_of,
     main_menu,
+    private_press,
     say,
 )
 from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
@@ -237,14 +237,11 @@ async def curate_input(update: Update, context: BotContext, dialog: Dialog) -> N
 
 async def on_confirm_button(update: Update, context: BotContext) -> None:
     """✅ It came true (closes the wish) or 💌 Thank them (asks for a few words first)."""
-    query = update.callback_query
-    actor = actor_of(update)
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    if data is None or actor is None or not in_private(update):
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     requests = context.services.requests
     if data.verb is Verb.THANK:
         await ask_for_text(

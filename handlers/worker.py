@@ -26,8 +26,8 @@ from handlers.common import (
     edit,
     explain,
     explain_ok,
-    in_private,
     lang_of,
+    private_press,
     say,
 )
 from handlers.dialog import act_with_text, ask_for_text, no_buttons, router
@@ -67,14 +67,11 @@ async def claim(update: Update, context: BotContext) -> None:
 
 async def on_worker_button(update: Update, context: BotContext) -> None:
     """Resolved / Add note / Hand back on the claimer's private details message."""
-    query = update.callback_query
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    actor = actor_of(update)
-    if data is None or actor is None or not in_private(update):
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     requests = context.services.requests
     held = await requests.get(data.arg)
     if held is None:
@@ -201,14 +198,11 @@ async def _queue_page(context: BotContext, user_id: int, page: int) -> tuple[str
 
 async def on_queue_button(update: Update, context: BotContext) -> None:
     """Claim from the queue, or turn its page; the queue message then shows what is now."""
-    query = update.callback_query
-    assert query is not None
-    lang = lang_of(context)
-    data = callbacks.parse(query.data)
-    actor = actor_of(update)
-    if data is None or actor is None or not in_private(update) or query.message is None:
-        await answer(query, t(lang, "error.stale_button"))
+    press = await private_press(update, context)
+    if press is None:
         return
+    query, actor, data = press.query, press.actor, press.data
+    lang = lang_of(context)
     page = 0
     if data.verb is Verb.QUEUE_PAGE:
         page = data.arg
@@ -221,7 +215,7 @@ async def on_queue_button(update: Update, context: BotContext) -> None:
             context.services.kick()
             await answer(query, explain_ok(lang, outcome, "claim.ok"))
     text, buttons = await _queue_page(context, actor.user_id, page)
-    if not await edit(context, actor.user_id, query.message.message_id, text, buttons):
+    if not await edit(context, actor.user_id, press.message.message_id, text, buttons):
         await say(context, actor.user_id, text, buttons)
 
 
