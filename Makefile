@@ -41,7 +41,7 @@ test: hygiene lint typecheck
 	$(BIN)/pytest -q -rfEs
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
