@@ -38,7 +38,7 @@ hygiene:
 	fi
 
 test: hygiene lint typecheck
-	$(BIN)/pytest -q -rfEs
+	$(BIN)/pytest -q -rfEs -n 2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
