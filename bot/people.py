@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage import dialogs, inbox, outbox, updates, users
+from storage import dialogs, inbox, outbox, users
 from storage.db import Database
 from storage.dialogs import Dialog
 from storage.users import User
@@ -127,7 +127,6 @@ class People:
     async def prune(self, before: datetime) -> None:
         """Forget handled updates and answered albums older than `before`."""
         async with self._db.transaction() as conn:
-            await updates.prune(conn, before)
             await inbox.prune(conn, before)
             await dialogs.prune_albums(conn, before)
 

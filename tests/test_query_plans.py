@@ -38,7 +38,6 @@ BIG = {
     "moved_cards",
     "users",
     "dialogs",
-    "processed_updates",
     "points",
     "broadcast_rows",
     "reminders",

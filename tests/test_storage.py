@@ -1,4 +1,4 @@
-"""The SQLite layer: migrations, requests, outbox, dialogs, processed updates; one use case."""
+"""The SQLite layer: migrations, requests, outbox, dialogs; one use case."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from bot.core import Actor, Draft, Pressed, Requests
 from bot.directory import DirectoryBook, sync_with_config
 from bot.domain import Action
-from storage import dialogs, outbox, updates, users
+from storage import dialogs, outbox, users
 from storage import requests as store
 from storage.db import Database, iso
 from storage.dialogs import Dialog
@@ -388,7 +388,7 @@ async def test_saved_card_is_updated_in_place(db: Database) -> None:
         assert await store.card(conn, request.id, -1) == Card(request.id, -1, 11, False)
 
 
-# --- dialogs and processed updates ------------------------------------------------------
+# --- dialogs ----------------------------------------------------------------------------------
 
 
 async def test_dialogs_round_trip(db: Database) -> None:
@@ -404,20 +404,6 @@ async def test_dialogs_round_trip(db: Database) -> None:
         await dialogs.delete(conn, 101)
         assert await dialogs.get(conn, 101) is None
         assert await dialogs.get(conn, 102) == Dialog(102, "register", "unit", {})
-
-
-async def test_processed_updates(db: Database) -> None:
-    async with db.transaction() as conn:
-        assert not await updates.seen(conn, 1)
-        await updates.mark(conn, 1)
-        await updates.mark(conn, 1)
-        await updates.mark(conn, 2)
-        assert await updates.seen(conn, 1) and await updates.seen(conn, 2)
-        assert await updates.prune(conn, datetime.now(UTC) - timedelta(days=1)) == 0
-        assert await updates.seen(conn, 1)
-        assert await updates.prune(conn, datetime.now(UTC) + timedelta(seconds=1)) == 2
-        assert not await updates.seen(conn, 1)
-        assert not await updates.seen(conn, 2)
 
 
 # --- one use case end to end through storage --------------------------------------------
