@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,13 @@ def _backup(row: aiosqlite.Row) -> Backup:
 async def last_backup(conn: aiosqlite.Connection, *, ok: bool | None = None) -> Backup | None:
     """The latest backup attempt (ok=True: the latest copy taken; False: the latest failure)."""
     where = "" if ok is None else f"WHERE ok = {int(ok)}"
-    async with conn.execute(f"SELECT * FROM backups {where} ORDER BY id DESC LIMIT 1") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT * FROM backups {where} ORDER BY id DESC LIMIT 1")
     return _backup(row) if row else None
 
 
 async def attempts_of(conn: aiosqlite.Connection, day: str) -> list[Backup]:
     """The attempts for one day's copy, oldest first."""
-    async with conn.execute("SELECT * FROM backups WHERE day = ? ORDER BY id", (day,)) as cur:
-        return [_backup(r) for r in await cur.fetchall()]
+    return [
+        _backup(r)
+        for r in await fetch_all(conn, "SELECT * FROM backups WHERE day = ? ORDER BY id", (day,))
+    ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import now_iso
+from storage.db import fetch_all, fetch_one, now_iso
 
 # Outbox states that are still on their way; every other one is settled.
 UNSETTLED = ("pending", "quiet")
@@ -91,25 +91,32 @@ async def add_rows(
 
 
 async def get(conn: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
-    async with conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
     return _broadcast(row) if row else None
 
 
 async def unreported(conn: aiosqlite.Connection) -> list[Broadcast]:
-    async with conn.execute(
-        "SELECT * FROM broadcasts WHERE reported_at IS NULL ORDER BY id"
-    ) as cur:
-        return [_broadcast(row) for row in await cur.fetchall()]
+    return [
+        _broadcast(row)
+        for row in await fetch_all(
+            conn, "SELECT * FROM broadcasts WHERE reported_at IS NULL ORDER BY id"
+        )
+    ]
 
 
 async def tally(conn: aiosqlite.Connection, broadcast_id: int) -> Tally:
-    async with conn.execute(
-        "SELECT o.status, COUNT(*) FROM broadcast_rows r JOIN outbox o ON o.id = r.outbox_id "
-        "WHERE r.broadcast_id = ? GROUP BY o.status",
-        (broadcast_id,),
-    ) as cur:
-        return Tally({row[0]: row[1] for row in await cur.fetchall()})
+    return Tally(
+        {
+            row[0]: row[1]
+            for row in await fetch_all(
+                conn,
+                "SELECT o.status, COUNT(*) FROM broadcast_rows r "
+                "JOIN outbox o ON o.id = r.outbox_id "
+                "WHERE r.broadcast_id = ? GROUP BY o.status",
+                (broadcast_id,),
+            )
+        }
+    )
 
 
 async def mark_reported(conn: aiosqlite.Connection, broadcast_id: int, tally: Tally) -> bool:
@@ -128,5 +135,4 @@ async def grid_ids(conn: aiosqlite.Connection) -> dict[str, int]:
     await conn.execute(
         "INSERT OR IGNORE INTO grid_ids (grid_key) SELECT key FROM grids ORDER BY rowid"
     )
-    async with conn.execute("SELECT grid_key, id FROM grid_ids") as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
+    return {row[0]: row[1] for row in await fetch_all(conn, "SELECT grid_key, id FROM grid_ids")}

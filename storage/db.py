@@ -6,11 +6,12 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -33,6 +34,27 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+# Every call on an aiosqlite connection or cursor is a hop to its thread and back (a queue, a
+# wake-up, a future): `async with conn.execute(...) as cur: await cur.fetchone()` takes three
+# (execute, fetch, close). These take one.
+
+
+async def fetch_one(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> sqlite3.Row | None:
+    """The first row of a query that yields one row or none (a key's lookup), in one hop."""
+    for row in await conn.execute_fetchall(sql, params):
+        return row
+    return None
+
+
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> list[sqlite3.Row]:
+    """Every row of a query, in one hop."""
+    return list(await conn.execute_fetchall(sql, params))
 
 
 class Database:

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import iso, now_iso
+from storage.db import fetch_one, iso, now_iso
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ def _unpack(user_id: int, text: str | None) -> Dialog | None:
 
 
 async def get(conn: aiosqlite.Connection, user_id: int) -> Dialog | None:
-    async with conn.execute("SELECT * FROM dialogs WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM dialogs WHERE user_id = ?", (user_id,))
     if row is None:
         return None
     return Dialog(
@@ -88,11 +87,14 @@ async def close(conn: aiosqlite.Connection, user_id: int) -> Dialog | None:
 
 
 async def album_answered(conn: aiosqlite.Connection, user_id: int, media_group_id: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM answered_albums WHERE user_id = ? AND media_group_id = ?",
-        (user_id, media_group_id),
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(
+            conn,
+            "SELECT 1 FROM answered_albums WHERE user_id = ? AND media_group_id = ?",
+            (user_id, media_group_id),
+        )
+        is not None
+    )
 
 
 async def answer_album(conn: aiosqlite.Connection, user_id: int, media_group_id: str) -> None:

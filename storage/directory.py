@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import now_iso
+from storage.db import fetch_all, fetch_one, now_iso
 
 # Who changed a row: a person (their Telegram id) or the config file's sync (None).
 Changer = int | None
@@ -23,35 +23,32 @@ async def log_change(
 
 
 async def changes(conn: aiosqlite.Connection, limit: int = 100) -> list[aiosqlite.Row]:
-    async with conn.execute(
-        "SELECT * FROM directory_log ORDER BY id DESC LIMIT ?", (limit,)
-    ) as cur:
-        return list(await cur.fetchall())
+    return list(
+        await fetch_all(conn, "SELECT * FROM directory_log ORDER BY id DESC LIMIT ?", (limit,))
+    )
 
 
 async def grids(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM grids ORDER BY rowid") as cur:
-        return list(await cur.fetchall())
+    return list(await fetch_all(conn, "SELECT * FROM grids ORDER BY rowid"))
 
 
 async def buildings(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM buildings ORDER BY id") as cur:
-        return list(await cur.fetchall())
+    return list(await fetch_all(conn, "SELECT * FROM buildings ORDER BY id"))
 
 
 async def categories(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM categories ORDER BY id") as cur:
-        return list(await cur.fetchall())
+    return list(await fetch_all(conn, "SELECT * FROM categories ORDER BY id"))
 
 
 async def roles(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM roles ORDER BY granted_at, user_id") as cur:
-        return list(await cur.fetchall())
+    return list(await fetch_all(conn, "SELECT * FROM roles ORDER BY granted_at, user_id"))
 
 
 async def chats(conn: aiosqlite.Connection) -> dict[str, int]:
-    async with conn.execute("SELECT purpose, chat_id FROM chats") as cur:
-        return {row["purpose"]: row["chat_id"] for row in await cur.fetchall()}
+    return {
+        row["purpose"]: row["chat_id"]
+        for row in await fetch_all(conn, "SELECT purpose, chat_id FROM chats")
+    }
 
 
 async def put_grid(
@@ -164,8 +161,7 @@ async def put_chat(
 
 async def applied_config(conn: aiosqlite.Connection) -> dict[str, Any] | None:
     """The config directory as last applied, or None before the first sync."""
-    async with conn.execute("SELECT snapshot FROM config_applied WHERE id = 1") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT snapshot FROM config_applied WHERE id = 1")
     return json.loads(row[0]) if row else None
 
 
@@ -183,16 +179,17 @@ async def open_requests(
     """Requests of a building or grid (`column`) not yet in one of the `final` statuses."""
     assert column in ("building", "grid_id")
     marks = ",".join("?" * len(final))
-    async with conn.execute(
-        f"SELECT kind, seq FROM requests WHERE {column} = ? AND status NOT IN ({marks}) "
-        "ORDER BY id",
-        (value, *final),
-    ) as cur:
-        return list(await cur.fetchall())
+    return list(
+        await fetch_all(
+            conn,
+            f"SELECT kind, seq FROM requests WHERE {column} = ? AND status NOT IN ({marks}) "
+            "ORDER BY id",
+            (value, *final),
+        )
+    )
 
 
 async def grid_group(conn: aiosqlite.Connection, key: str) -> int | None:
     """The group chat a grid has now (set by the config file or bound at runtime)."""
-    async with conn.execute("SELECT group_chat_id FROM grids WHERE key = ?", (key,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT group_chat_id FROM grids WHERE key = ?", (key,))
     return row[0] if row else None

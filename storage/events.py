@@ -6,12 +6,11 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import now_iso
+from storage.db import fetch_all, fetch_one, now_iso
 
 
 async def series(conn: aiosqlite.Connection) -> list[aiosqlite.Row]:
-    async with conn.execute("SELECT * FROM event_series WHERE active = 1 ORDER BY id") as cur:
-        return list(await cur.fetchall())
+    return list(await fetch_all(conn, "SELECT * FROM event_series WHERE active = 1 ORDER BY id"))
 
 
 async def put(
@@ -61,10 +60,12 @@ async def set_muted(conn: aiosqlite.Connection, series_id: int, user_id: int, mu
 
 
 async def muted(conn: aiosqlite.Connection, series_id: int) -> set[int]:
-    async with conn.execute(
-        "SELECT user_id FROM event_muted WHERE series_id = ?", (series_id,)
-    ) as cur:
-        return {row[0] for row in await cur.fetchall()}
+    return {
+        row[0]
+        for row in await fetch_all(
+            conn, "SELECT user_id FROM event_muted WHERE series_id = ?", (series_id,)
+        )
+    }
 
 
 async def sign_up(
@@ -72,10 +73,14 @@ async def sign_up(
 ) -> str:
     """ "ok", "already" or "full": the count and the insert are one step of the caller's
     write transaction, so two people never take the last place."""
-    async with conn.execute(
-        "SELECT user_id FROM event_signups WHERE series_id = ? AND day = ?", (series_id, day)
-    ) as cur:
-        taken = {row[0] for row in await cur.fetchall()}
+    taken = {
+        row[0]
+        for row in await fetch_all(
+            conn,
+            "SELECT user_id FROM event_signups WHERE series_id = ? AND day = ?",
+            (series_id, day),
+        )
+    }
     if user_id in taken:
         return "already"
     if capacity is not None and len(taken) >= capacity:
@@ -96,11 +101,14 @@ async def withdraw(conn: aiosqlite.Connection, series_id: int, day: str, user_id
 
 
 async def signed_up(conn: aiosqlite.Connection, series_id: int, day: str) -> list[int]:
-    async with conn.execute(
-        "SELECT user_id FROM event_signups WHERE series_id = ? AND day = ? ORDER BY at",
-        (series_id, day),
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()]
+    return [
+        row[0]
+        for row in await fetch_all(
+            conn,
+            "SELECT user_id FROM event_signups WHERE series_id = ? AND day = ? ORDER BY at",
+            (series_id, day),
+        )
+    ]
 
 
 async def cancel(conn: aiosqlite.Connection, series_id: int, day: str, by: int) -> bool:
@@ -112,10 +120,12 @@ async def cancel(conn: aiosqlite.Connection, series_id: int, day: str, by: int) 
 
 
 async def cancelled(conn: aiosqlite.Connection, series_id: int, day: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM event_cancelled WHERE series_id = ? AND day = ?", (series_id, day)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(
+            conn, "SELECT 1 FROM event_cancelled WHERE series_id = ? AND day = ?", (series_id, day)
+        )
+        is not None
+    )
 
 
 async def mark_reminder(

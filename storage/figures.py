@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 
 import aiosqlite
 
-from storage.db import iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, parse_iso
 
 # Event actions that mark a wish's steps, and the name each is counted under.
 WISH_STEPS = {
@@ -39,13 +39,13 @@ async def wish_figures(
     points, for events in [since, until). A wish claimed twice (given back between) counts
     once."""
     marks = ",".join("?" * len(WISH_STEPS))
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "SELECT e.action, e.at, e.actor_id, e.request_id, r.category FROM events e "
         f"JOIN requests r ON r.id = e.request_id WHERE r.kind = 'wish' AND e.action IN ({marks}) "
         "AND e.at >= ? AND e.at < ? ORDER BY e.id",
         (*WISH_STEPS, iso(since), iso(until)),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     seen: set[tuple[str, int]] = set()
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(WISH_STEPS.values(), 0))
     by_month: dict[str, dict[str, int]] = defaultdict(
@@ -62,18 +62,21 @@ async def wish_figures(
         by_month[month][step] += 1
         if step == "claimed" and row["actor_id"] is not None:
             active.add(row["actor_id"])
-    async with conn.execute(
-        "SELECT COUNT(*) FROM volunteers WHERE status = 'approved' AND applied_at < ?",
-        (iso(until),),
-    ) as cur:
-        registered = (await cur.fetchone() or [0])[0]
-    async with conn.execute(
+    registered = (
+        await fetch_one(
+            conn,
+            "SELECT COUNT(*) FROM volunteers WHERE status = 'approved' AND applied_at < ?",
+            (iso(until),),
+        )
+        or [0]
+    )[0]
+    earned, redeemed = await fetch_one(
+        conn,
         "SELECT COALESCE(SUM(CASE WHEN delta > 0 THEN delta END), 0), "
         "COALESCE(SUM(CASE WHEN reason = 'redeem' THEN -delta END), 0) "
         "FROM points WHERE at >= ? AND at < ?",
         (iso(since), iso(until)),
-    ) as cur:
-        earned, redeemed = await cur.fetchone() or (0, 0)
+    ) or (0, 0)
     return WishFigures(
         dict(by_kind), dict(sorted(by_month.items())), registered, len(active), earned, redeemed
     )

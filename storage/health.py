@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.db import parse_iso
+from storage.db import fetch_all, fetch_one, parse_iso
 
 # Rows the outbox set aside (not retried by itself): chat refused us, our own error, or
 # Telegram may have got it already (a timeout on a notice that must not be sent twice).
@@ -26,17 +26,19 @@ class OutboxFigures:
 
 
 async def outbox_figures(conn: aiosqlite.Connection) -> OutboxFigures:
-    async with conn.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'quiet')"
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'quiet')"
+    )
     waiting, oldest = (int(row[0]), row[1]) if row else (0, None)
-    async with conn.execute(
-        "SELECT status, COALESCE(SUBSTR(last_error, 1, 80), ''), COUNT(*) FROM outbox "
-        f"WHERE status IN ({', '.join('?' * len(PARKED))}) GROUP BY 1, 2 ORDER BY 3 DESC",
-        PARKED,
-    ) as cur:
-        parked = {(str(r[0]), str(r[1])): int(r[2]) for r in await cur.fetchall()}
+    parked = {
+        (str(r[0]), str(r[1])): int(r[2])
+        for r in await fetch_all(
+            conn,
+            "SELECT status, COALESCE(SUBSTR(last_error, 1, 80), ''), COUNT(*) FROM outbox "
+            f"WHERE status IN ({', '.join('?' * len(PARKED))}) GROUP BY 1, 2 ORDER BY 3 DESC",
+            PARKED,
+        )
+    }
     return OutboxFigures(waiting, parse_iso(oldest) if oldest else None, parked)
 
 

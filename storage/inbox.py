@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, now_iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,12 @@ async def store(conn: aiosqlite.Connection, batch: Iterable[tuple[int, str]]) ->
 
 async def pending(conn: aiosqlite.Connection) -> list[Stored]:
     """What was stored and not yet handled, oldest first."""
-    async with conn.execute(
-        "SELECT update_id, raw FROM inbox WHERE status = 'pending' ORDER BY update_id"
-    ) as cur:
-        return [Stored(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+    return [
+        Stored(int(r[0]), str(r[1]))
+        for r in await fetch_all(
+            conn, "SELECT update_id, raw FROM inbox WHERE status = 'pending' ORDER BY update_id"
+        )
+    ]
 
 
 async def done(conn: aiosqlite.Connection, update_id: int) -> None:
@@ -66,10 +68,12 @@ async def skip(conn: aiosqlite.Connection, update_id: int, reason: str) -> None:
 
 
 async def is_done(conn: aiosqlite.Connection, update_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM inbox WHERE update_id = ? AND status != 'pending'", (update_id,)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(
+            conn, "SELECT 1 FROM inbox WHERE update_id = ? AND status != 'pending'", (update_id,)
+        )
+        is not None
+    )
 
 
 async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
@@ -82,23 +86,30 @@ async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
 
 async def statuses(conn: aiosqlite.Connection) -> dict[int, str]:
     """Every stored update id and its status (for tests and checks)."""
-    async with conn.execute("SELECT update_id, status FROM inbox") as cur:
-        return {int(r[0]): str(r[1]) for r in await cur.fetchall()}
+    return {
+        int(r[0]): str(r[1]) for r in await fetch_all(conn, "SELECT update_id, status FROM inbox")
+    }
 
 
 async def figures(conn: aiosqlite.Connection, besides: int | None = None) -> InboxFigures:
     """The inbox's counts; `besides`: an update left out (the one asking, while it is handled)."""
-    async with conn.execute(
-        "SELECT status, COUNT(*), MIN(received_at) FROM inbox WHERE update_id IS NOT ? "
-        "GROUP BY status",
-        (besides,),
-    ) as cur:
-        rows = {str(r[0]): (int(r[1]), r[2]) for r in await cur.fetchall()}
-    async with conn.execute(
-        "SELECT COALESCE(reason, '?'), COUNT(*) FROM inbox WHERE status = 'skipped' "
-        "GROUP BY 1 ORDER BY 2 DESC"
-    ) as cur:
-        reasons = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+    rows = {
+        str(r[0]): (int(r[1]), r[2])
+        for r in await fetch_all(
+            conn,
+            "SELECT status, COUNT(*), MIN(received_at) FROM inbox WHERE update_id IS NOT ? "
+            "GROUP BY status",
+            (besides,),
+        )
+    }
+    reasons = {
+        str(r[0]): int(r[1])
+        for r in await fetch_all(
+            conn,
+            "SELECT COALESCE(reason, '?'), COUNT(*) FROM inbox WHERE status = 'skipped' "
+            "GROUP BY 1 ORDER BY 2 DESC",
+        )
+    }
     count, oldest = rows.get("pending", (0, None))
     return InboxFigures(
         pending=count,

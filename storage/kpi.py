@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, parse_iso
+from storage.db import fetch_all, iso, parse_iso
 
 # The events that decide a request's figures; notes, follows and the like do not.
 KPI_ACTIONS = (
@@ -68,15 +68,17 @@ async def _facts(
 ) -> list[Facts]:
     """Requests matching `where`, each with its events of `actions` (None: every event)."""
     only = f"AND e.action IN ({','.join('?' * len(actions))}) " if actions is not None else ""
-    async with conn.execute(
-        "SELECT r.id, r.kind, r.seq, r.category, r.building, r.grid_id, r.status, "
-        "r.claim_due_at, r.resolve_due_at, r.paused_at, e.action, e.at, e.actor_id, "
-        "e.actor_name, e.note, e.to_status "
-        f"FROM requests r LEFT JOIN events e ON e.request_id = r.id {only}"
-        f"WHERE {where} ORDER BY r.id, e.id",
-        (*(actions or ()), *params),
-    ) as cur:
-        rows = list(await cur.fetchall())
+    rows = list(
+        await fetch_all(
+            conn,
+            "SELECT r.id, r.kind, r.seq, r.category, r.building, r.grid_id, r.status, "
+            "r.claim_due_at, r.resolve_due_at, r.paused_at, e.action, e.at, e.actor_id, "
+            "e.actor_name, e.note, e.to_status "
+            f"FROM requests r LEFT JOIN events e ON e.request_id = r.id {only}"
+            f"WHERE {where} ORDER BY r.id, e.id",
+            (*(actions or ()), *params),
+        )
+    )
     found: list[Facts] = []
     steps: list[Step] = []
     for n, row in enumerate(rows):

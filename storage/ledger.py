@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.db import iso, parse_iso
+from storage.db import fetch_all, iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ async def events_between(
     conn: aiosqlite.Connection, since: datetime, until: datetime
 ) -> list[EventRow]:
     """Every event of any request in [since, until), in order."""
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "SELECT r.kind, r.seq, e.at, e.actor_id, e.actor_name, e.action, e.from_status, "
         "e.to_status, e.note FROM events e JOIN requests r ON r.id = e.request_id "
         "WHERE e.at >= ? AND e.at < ? ORDER BY e.id",
         (iso(since), iso(until)),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         EventRow(
             r["kind"],
@@ -79,15 +79,15 @@ async def points_between(
     conn: aiosqlite.Connection, since: datetime, until: datetime
 ) -> list[PointsRow]:
     """Every row of the points ledger in [since, until), with the volunteer's name."""
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "SELECT p.*, COALESCE(v.name, u.name) AS name, r.kind, r.seq FROM points p "
         "LEFT JOIN volunteers v ON v.user_id = p.user_id "
         "LEFT JOIN users u ON u.user_id = p.user_id "
         "LEFT JOIN requests r ON r.id = p.request_id "
         "WHERE p.at >= ? AND p.at < ? ORDER BY p.id",
         (iso(since), iso(until)),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         PointsRow(
             r["user_id"],
@@ -109,24 +109,27 @@ async def points_for(conn: aiosqlite.Connection, request_ids: list[int]) -> dict
     if not request_ids:
         return {}
     marks = ",".join("?" * len(request_ids))
-    async with conn.execute(
-        f"SELECT request_id, SUM(delta) FROM points WHERE reason = 'wish' "
-        f"AND request_id IN ({marks}) GROUP BY request_id",
-        request_ids,
-    ) as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
+    return {
+        row[0]: row[1]
+        for row in await fetch_all(
+            conn,
+            f"SELECT request_id, SUM(delta) FROM points WHERE reason = 'wish' "
+            f"AND request_id IN ({marks}) GROUP BY request_id",
+            request_ids,
+        )
+    }
 
 
 async def signups_between(conn: aiosqlite.Connection, first: date, last: date) -> list[SignupRow]:
     """Sign-ups for the events on the days first..last, by day."""
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "SELECT s.key, s.name_zh, s.name_en, g.day, g.user_id, u.name, g.at "
         "FROM event_signups g JOIN event_series s ON s.id = g.series_id "
         "LEFT JOIN users u ON u.user_id = g.user_id "
         "WHERE g.day >= ? AND g.day <= ? ORDER BY g.day, s.key, g.at",
         (first.isoformat(), last.isoformat()),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         SignupRow(
             r["key"],

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import iso, now_iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -104,31 +104,41 @@ async def end_quiet(conn: aiosqlite.Connection, now: datetime) -> int:
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxRow]:
     """For each chat, its oldest pending row, if that row is due: one chat's rows go in order."""
-    async with conn.execute(
-        "SELECT o.* FROM outbox o JOIN ("
-        "  SELECT chat_id, MIN(id) AS first_id FROM outbox WHERE status = 'pending' "
-        "  GROUP BY chat_id"
-        ") f ON o.id = f.first_id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
-        (iso(now), limit),
-    ) as cur:
-        return [_row(row) for row in await cur.fetchall()]
+    return [
+        _row(row)
+        for row in await fetch_all(
+            conn,
+            "SELECT o.* FROM outbox o JOIN ("
+            "  SELECT chat_id, MIN(id) AS first_id FROM outbox WHERE status = 'pending' "
+            "  GROUP BY chat_id"
+            ") f ON o.id = f.first_id WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            (iso(now), limit),
+        )
+    ]
 
 
 async def pending_for_chat(conn: aiosqlite.Connection, chat_id: int) -> list[OutboxRow]:
-    async with conn.execute(
-        "SELECT * FROM outbox WHERE chat_id = ? AND status = 'pending' ORDER BY id", (chat_id,)
-    ) as cur:
-        return [_row(row) for row in await cur.fetchall()]
+    return [
+        _row(row)
+        for row in await fetch_all(
+            conn,
+            "SELECT * FROM outbox WHERE chat_id = ? AND status = 'pending' ORDER BY id",
+            (chat_id,),
+        )
+    ]
 
 
 async def superseded(conn: aiosqlite.Connection, row: OutboxRow) -> bool:
     """A newer edit of the same card is waiting: this one need not be sent at all."""
-    async with conn.execute(
-        "SELECT 1 FROM outbox WHERE kind = 'edit_card' AND request_id = ? AND chat_id = ? "
-        "AND status = 'pending' AND id > ? LIMIT 1",
-        (row.request_id, row.chat_id, row.id),
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(
+            conn,
+            "SELECT 1 FROM outbox WHERE kind = 'edit_card' AND request_id = ? AND chat_id = ? "
+            "AND status = 'pending' AND id > ? LIMIT 1",
+            (row.request_id, row.chat_id, row.id),
+        )
+        is not None
+    )
 
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int) -> None:
@@ -187,10 +197,10 @@ async def release_chat(conn: aiosqlite.Connection, chat_id: int) -> int:
 
 
 async def _is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (chat_id,)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(conn, "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
+        is not None
+    )
 
 
 async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
@@ -201,14 +211,18 @@ async def card_chats(conn: aiosqlite.Connection, request_id: int) -> list[int]:
     """Chats where the request's card was (or is about to be) posted, and still is its card
     (not left behind when the request moved to another grid). Read from `card_places`, which
     the outbox's triggers keep: never from the outbox's history, whose sent rows are pruned."""
-    async with conn.execute(
-        "SELECT chat_id FROM card_places c WHERE request_id = ? "
-        "AND NOT EXISTS (SELECT 1 FROM moved_cards m WHERE "
-        "m.request_id = c.request_id AND m.chat_id = c.chat_id AND m.outbox_id >= c.outbox_id) "
-        "GROUP BY chat_id ORDER BY MIN(outbox_id)",
-        (request_id,),
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()]
+    return [
+        row[0]
+        for row in await fetch_all(
+            conn,
+            "SELECT chat_id FROM card_places c WHERE request_id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM moved_cards m WHERE "
+            "m.request_id = c.request_id AND m.chat_id = c.chat_id "
+            "AND m.outbox_id >= c.outbox_id) "
+            "GROUP BY chat_id ORDER BY MIN(outbox_id)",
+            (request_id,),
+        )
+    ]
 
 
 async def prune_sent(conn: aiosqlite.Connection, before: datetime, limit: int = 5000) -> int:
@@ -249,20 +263,21 @@ async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id
 
 
 async def chat_migrations(conn: aiosqlite.Connection) -> dict[int, int]:
-    async with conn.execute("SELECT old_chat_id, new_chat_id FROM chat_migrations") as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
+    return {
+        row[0]: row[1]
+        for row in await fetch_all(conn, "SELECT old_chat_id, new_chat_id FROM chat_migrations")
+    }
 
 
 async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
-    async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
+    return {
+        row[0]: row[1]
+        for row in await fetch_all(conn, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    }
 
 
 async def quiet_ends(conn: aiosqlite.Connection) -> datetime | None:
     """When the first message waiting for someone's quiet hours to end may go (the sandbox's
     time travel stops there)."""
-    async with conn.execute(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'quiet'"
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'quiet'")
     return parse_iso(row[0]) if row is not None and row[0] else None

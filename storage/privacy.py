@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage import requests as store  # its row reader, for the same Request
-from storage.db import now_iso
+from storage.db import fetch_all, fetch_one, now_iso
 from storage.requests import Request
 from storage.users import User
 from storage.users import get as get_user
@@ -30,8 +30,7 @@ class Holdings:
 
 async def holdings(conn: aiosqlite.Connection, user_id: int) -> Holdings:
     user = await get_user(conn, user_id)
-    async with conn.execute("SELECT erased_at FROM users WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT erased_at FROM users WHERE user_id = ?", (user_id,))
     erased_at = row[0] if row else None
     mine = await _rows(
         conn,
@@ -42,14 +41,16 @@ async def holdings(conn: aiosqlite.Connection, user_id: int) -> Holdings:
     points = await _one(
         conn, "SELECT COALESCE(SUM(delta), 0) FROM points WHERE user_id = ?", user_id
     )
-    async with conn.execute(
-        "SELECT s.name_zh, s.name_en, g.day FROM event_signups g "
-        "JOIN event_series s ON s.id = g.series_id WHERE g.user_id = ? ORDER BY g.day",
-        (user_id,),
-    ) as cur:
-        signups = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
-    async with conn.execute("SELECT status FROM volunteers WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    signups = [
+        (r[0], r[1], r[2])
+        for r in await fetch_all(
+            conn,
+            "SELECT s.name_zh, s.name_en, g.day FROM event_signups g "
+            "JOIN event_series s ON s.id = g.series_id WHERE g.user_id = ? ORDER BY g.day",
+            (user_id,),
+        )
+    ]
+    row = await fetch_one(conn, "SELECT status FROM volunteers WHERE user_id = ?", (user_id,))
     return Holdings(user, erased_at, mine, following, points, signups, row[0] if row else None)
 
 
@@ -74,23 +75,31 @@ async def erase(
     def mask(text: str) -> str:
         return hide(text, known)
 
-    async with conn.execute("SELECT id FROM requests WHERE reporter_id = ?", (user_id,)) as cur:
-        ids = [int(r[0]) for r in await cur.fetchall()]
+    ids = [
+        int(r[0])
+        for r in await fetch_all(conn, "SELECT id FROM requests WHERE reporter_id = ?", (user_id,))
+    ]
     marks = ",".join("?" * len(ids))
     if ids:
-        async with conn.execute(
-            f"SELECT id, description, public_text FROM requests WHERE id IN ({marks})", ids
-        ) as cur:
-            texts = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+        texts = [
+            (r[0], r[1], r[2])
+            for r in await fetch_all(
+                conn,
+                f"SELECT id, description, public_text FROM requests WHERE id IN ({marks})",
+                ids,
+            )
+        ]
         for request_id, description, public in texts:
             await conn.execute(
                 "UPDATE requests SET description = ?, public_text = ?, unit = NULL WHERE id = ?",
                 (mask(description), mask(public) if public else public, request_id),
             )
-        async with conn.execute(
-            f"SELECT id, note, detail FROM events WHERE request_id IN ({marks})", ids
-        ) as cur:
-            notes = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+        notes = [
+            (r[0], r[1], r[2])
+            for r in await fetch_all(
+                conn, f"SELECT id, note, detail FROM events WHERE request_id IN ({marks})", ids
+            )
+        ]
         for event_id, note, detail in notes:
             await conn.execute(
                 "UPDATE events SET note = ?, detail = ? WHERE id = ?",
@@ -110,10 +119,12 @@ async def erase(
         )
     # What was sent or waits to be sent about them (a claimer's details hold their phone).
     for needle in known:
-        async with conn.execute(
-            "SELECT id, text FROM outbox WHERE instr(text, ?) > 0", (needle,)
-        ) as cur:
-            rows = [(r[0], r[1]) for r in await cur.fetchall()]
+        rows = [
+            (r[0], r[1])
+            for r in await fetch_all(
+                conn, "SELECT id, text FROM outbox WHERE instr(text, ?) > 0", (needle,)
+            )
+        ]
         for row_id, text in rows:
             # A message about them (a claimer's details) loses their name as well.
             if user is not None and user.name.strip():
@@ -131,11 +142,9 @@ async def erase(
 
 
 async def _rows(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[Request]:
-    async with conn.execute(sql, args) as cur:
-        return [store._request(row) for row in await cur.fetchall()]
+    return [store._request(row) for row in await fetch_all(conn, sql, args)]
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, *args: object) -> int:
-    async with conn.execute(sql, args) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, sql, args)
     return int(row[0]) if row else 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import now_iso
+from storage.db import fetch_one, now_iso
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,12 @@ async def find_or_add(
 ) -> OfflineResident:
     """The row of this resident (the same name, phone, building and unit are the same person):
     their requests count as one resident's."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT * FROM offline_residents WHERE name = ? AND phone IS ? AND building = ? "
         "AND unit = ? ORDER BY id LIMIT 1",
         (resident.name, resident.phone, resident.building, resident.unit),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is not None:
         return _resident(row)
     cur = await conn.execute(
@@ -47,8 +47,7 @@ async def find_or_add(
 
 
 async def get(conn: aiosqlite.Connection, resident_id: int) -> OfflineResident | None:
-    async with conn.execute("SELECT * FROM offline_residents WHERE id = ?", (resident_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM offline_residents WHERE id = ?", (resident_id,))
     return _resident(row) if row else None
 
 
@@ -67,10 +66,9 @@ class RequestResident:
 
 
 async def resident_of(conn: aiosqlite.Connection, request_id: int) -> RequestResident | None:
-    async with conn.execute(
-        "SELECT * FROM request_residents WHERE request_id = ?", (request_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT * FROM request_residents WHERE request_id = ?", (request_id,)
+    )
     if row is None:
         return None
     return RequestResident(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, now_iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,9 @@ def _request(row: aiosqlite.Row) -> Request:
 
 async def insert(conn: aiosqlite.Connection, new: NewRequest) -> Request:
     """Insert with the next number of its kind; call inside a write transaction."""
-    async with conn.execute(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE kind = ?", (new.kind,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE kind = ?", (new.kind,)
+    )
     seq = int(row[0]) if row else 1
     stamp = now_iso()
     cur = await conn.execute(
@@ -145,8 +144,7 @@ async def insert(conn: aiosqlite.Connection, new: NewRequest) -> Request:
 
 
 async def get(conn: aiosqlite.Connection, request_id: int) -> Request | None:
-    async with conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM requests WHERE id = ?", (request_id,))
     return _request(row) if row else None
 
 
@@ -185,12 +183,15 @@ async def due_before(
     """Requests in one of `statuses` whose deadline `column` is at or before `moment`."""
     assert column in ("claim_due_at", "resolve_due_at")
     marks = ",".join("?" * len(statuses))
-    async with conn.execute(
-        f"SELECT * FROM requests WHERE status IN ({marks}) AND {column} IS NOT NULL "
-        f"AND {column} <= ? AND paused_at IS NULL ORDER BY id",
-        (*statuses, iso(moment)),
-    ) as cur:
-        return [_request(row) for row in await cur.fetchall()]
+    return [
+        _request(row)
+        for row in await fetch_all(
+            conn,
+            f"SELECT * FROM requests WHERE status IN ({marks}) AND {column} IS NOT NULL "
+            f"AND {column} <= ? AND paused_at IS NULL ORDER BY id",
+            (*statuses, iso(moment)),
+        )
+    ]
 
 
 async def in_status(
@@ -211,12 +212,12 @@ async def finished_between(
 ) -> list[tuple[Request, Event]]:
     """Requests with an event of one of `actions` in [since, until), with that event, in order."""
     marks = ",".join("?" * len(actions))
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         f"SELECT e.*, r.id AS rid FROM events e JOIN requests r ON r.id = e.request_id "
         f"WHERE e.action IN ({marks}) AND e.at >= ? AND e.at < ? ORDER BY e.id",
         (*actions, iso(since), iso(until)),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     found = []
     for row in rows:
         request = await get(conn, row["rid"])
@@ -228,11 +229,11 @@ async def finished_between(
 async def count_events(
     conn: aiosqlite.Connection, action: str, since: datetime, until: datetime
 ) -> int:
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT COUNT(*) FROM events WHERE action = ? AND at >= ? AND at < ?",
         (action, iso(since), iso(until)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return int(row[0]) if row else 0
 
 
@@ -246,10 +247,9 @@ async def pause_clock(conn: aiosqlite.Connection, request_id: int, now: datetime
 
 async def resume_clock(conn: aiosqlite.Connection, request_id: int, now: datetime) -> None:
     """Start the clock again: the resolve deadline moves on by the time it stood still."""
-    async with conn.execute(
-        "SELECT paused_at, resolve_due_at FROM requests WHERE id = ?", (request_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT paused_at, resolve_due_at FROM requests WHERE id = ?", (request_id,)
+    )
     if row is None or row["paused_at"] is None:
         return
     due = row["resolve_due_at"]
@@ -272,13 +272,16 @@ async def list_by_person(
     conn: aiosqlite.Connection, user_id: int, limit: int = 10
 ) -> list[Request]:
     """Requests a resident filed or follows, newest first (none from before /forgetme)."""
-    async with conn.execute(
-        "SELECT * FROM requests WHERE (reporter_id = ? AND created_at >= COALESCE("
-        "(SELECT erased_at FROM users WHERE user_id = ?), '')) OR id IN "
-        "(SELECT request_id FROM followers WHERE user_id = ?) ORDER BY id DESC LIMIT ?",
-        (user_id, user_id, user_id, limit),
-    ) as cur:
-        return [_request(row) for row in await cur.fetchall()]
+    return [
+        _request(row)
+        for row in await fetch_all(
+            conn,
+            "SELECT * FROM requests WHERE (reporter_id = ? AND created_at >= COALESCE("
+            "(SELECT erased_at FROM users WHERE user_id = ?), '')) OR id IN "
+            "(SELECT request_id FROM followers WHERE user_id = ?) ORDER BY id DESC LIMIT ?",
+            (user_id, user_id, user_id, limit),
+        )
+    ]
 
 
 async def assigned_to(
@@ -286,11 +289,14 @@ async def assigned_to(
 ) -> list[Request]:
     """Requests assigned to a worker in one of `statuses`, oldest first."""
     marks = ",".join("?" * len(statuses))
-    async with conn.execute(
-        f"SELECT * FROM requests WHERE assignee_id = ? AND status IN ({marks}) ORDER BY id",
-        (user_id, *statuses),
-    ) as cur:
-        return [_request(row) for row in await cur.fetchall()]
+    return [
+        _request(row)
+        for row in await fetch_all(
+            conn,
+            f"SELECT * FROM requests WHERE assignee_id = ? AND status IN ({marks}) ORDER BY id",
+            (user_id, *statuses),
+        )
+    ]
 
 
 async def waiting_in(
@@ -301,12 +307,15 @@ async def waiting_in(
         return []
     grid_marks = ",".join("?" * len(grids))
     marks = ",".join("?" * len(statuses))
-    async with conn.execute(
-        f"SELECT * FROM requests WHERE grid_id IN ({grid_marks}) AND status IN ({marks}) "
-        "ORDER BY id LIMIT ?",
-        (*grids, *statuses, limit),
-    ) as cur:
-        return [_request(row) for row in await cur.fetchall()]
+    return [
+        _request(row)
+        for row in await fetch_all(
+            conn,
+            f"SELECT * FROM requests WHERE grid_id IN ({grid_marks}) AND status IN ({marks}) "
+            "ORDER BY id LIMIT ?",
+            (*grids, *statuses, limit),
+        )
+    ]
 
 
 async def find_similar(
@@ -319,12 +328,12 @@ async def find_similar(
 ) -> Request | None:
     """The newest request in one of `statuses` with the same category and building."""
     marks = ",".join("?" * len(statuses))
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         f"SELECT * FROM requests WHERE kind = ? AND category = ? AND building = ? "
         f"AND status IN ({marks}) AND created_at >= ? ORDER BY id DESC LIMIT 1",
         (kind, category, building, *statuses, iso(since)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _request(row) if row else None
 
 
@@ -337,10 +346,14 @@ async def add_follower(conn: aiosqlite.Connection, request_id: int, user_id: int
 
 
 async def followers(conn: aiosqlite.Connection, request_id: int) -> list[int]:
-    async with conn.execute(
-        "SELECT user_id FROM followers WHERE request_id = ? ORDER BY created_at", (request_id,)
-    ) as cur:
-        return [row[0] for row in await cur.fetchall()]
+    return [
+        row[0]
+        for row in await fetch_all(
+            conn,
+            "SELECT user_id FROM followers WHERE request_id = ? ORDER BY created_at",
+            (request_id,),
+        )
+    ]
 
 
 async def add_event(
@@ -375,10 +388,9 @@ async def add_event(
 
 
 async def events(conn: aiosqlite.Connection, request_id: int) -> list[Event]:
-    async with conn.execute(
-        "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
-    ) as cur:
-        rows = await cur.fetchall()
+    rows = await fetch_all(
+        conn, "SELECT * FROM events WHERE request_id = ? ORDER BY id", (request_id,)
+    )
     return [_event(row) for row in rows]
 
 
@@ -408,18 +420,18 @@ async def save_card(conn: aiosqlite.Connection, card: Card) -> None:
 
 async def card_of_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
     """The request whose current card is this message, if any."""
-    async with conn.execute(
-        "SELECT request_id FROM cards WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn,
+        "SELECT request_id FROM cards WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    )
     return None if row is None else int(row[0])
 
 
 async def card(conn: aiosqlite.Connection, request_id: int, chat_id: int) -> Card | None:
-    async with conn.execute(
-        "SELECT * FROM cards WHERE request_id = ? AND chat_id = ?", (request_id, chat_id)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT * FROM cards WHERE request_id = ? AND chat_id = ?", (request_id, chat_id)
+    )
     if row is None:
         return None
     return Card(row["request_id"], row["chat_id"], row["message_id"], bool(row["has_photo"]))

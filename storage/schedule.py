@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, now_iso
+from storage.db import fetch_all, iso, now_iso
 
 
 async def mark(conn: aiosqlite.Connection, request_id: int, step: str, due: datetime) -> bool:
@@ -35,9 +35,12 @@ async def done(conn: aiosqlite.Connection, request_ids: list[int]) -> set[tuple[
     for start in range(0, len(request_ids), 500):
         chunk = request_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        async with conn.execute(
-            f"SELECT request_id, step, due_at FROM reminders WHERE request_id IN ({marks})",
-            chunk,
-        ) as cur:
-            found |= {(r[0], r[1], r[2]) for r in await cur.fetchall()}
+        found |= {
+            (r[0], r[1], r[2])
+            for r in await fetch_all(
+                conn,
+                f"SELECT request_id, step, due_at FROM reminders WHERE request_id IN ({marks})",
+                chunk,
+            )
+        }
     return found

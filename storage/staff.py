@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, now_iso, parse_iso
+from storage.db import fetch_all, fetch_one, iso, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -83,25 +83,26 @@ async def add_invite(
 
 
 async def invite_by_code(conn: aiosqlite.Connection, code: str) -> Invite | None:
-    async with conn.execute("SELECT * FROM invites WHERE code = ?", (code,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE code = ?", (code,))
     return _invite(row) if row else None
 
 
 async def invite_by_id(conn: aiosqlite.Connection, invite_id: int) -> Invite | None:
-    async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE id = ?", (invite_id,))
     return _invite(row) if row else None
 
 
 async def live_invites(conn: aiosqlite.Connection, now: datetime) -> list[Invite]:
     """Invites that can still be used, oldest first."""
-    async with conn.execute(
-        "SELECT * FROM invites WHERE revoked_at IS NULL AND expires_at > ? "
-        "AND (max_uses IS NULL OR uses < max_uses) ORDER BY id",
-        (iso(now),),
-    ) as cur:
-        return [_invite(row) for row in await cur.fetchall()]
+    return [
+        _invite(row)
+        for row in await fetch_all(
+            conn,
+            "SELECT * FROM invites WHERE revoked_at IS NULL AND expires_at > ? "
+            "AND (max_uses IS NULL OR uses < max_uses) ORDER BY id",
+            (iso(now),),
+        )
+    ]
 
 
 async def revoke_invite(conn: aiosqlite.Connection, invite_id: int, by: int) -> bool:
@@ -140,11 +141,15 @@ async def use_invite(
 
 
 async def was_opened_by(conn: aiosqlite.Connection, invite_id: int, user_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM invite_opens WHERE invite_id = ? AND user_id = ? AND accepted_at IS NULL",
-        (invite_id, user_id),
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(
+            conn,
+            "SELECT 1 FROM invite_opens WHERE invite_id = ? AND user_id = ? "
+            "AND accepted_at IS NULL",
+            (invite_id, user_id),
+        )
+        is not None
+    )
 
 
 async def roster(conn: aiosqlite.Connection) -> list[RoleRow]:
@@ -180,10 +185,12 @@ async def remove_role(conn: aiosqlite.Connection, ref: int, user_id: int) -> boo
 
 async def bind_grid(conn: aiosqlite.Connection, key: str, chat_id: int, by: int) -> list[str]:
     """Make chat_id the grid's group; other grids that had it lose it (returned)."""
-    async with conn.execute(
-        "SELECT key FROM grids WHERE group_chat_id = ? AND key != ?", (chat_id, key)
-    ) as cur:
-        others = [row[0] for row in await cur.fetchall()]
+    others = [
+        row[0]
+        for row in await fetch_all(
+            conn, "SELECT key FROM grids WHERE group_chat_id = ? AND key != ?", (chat_id, key)
+        )
+    ]
     await conn.execute(
         "UPDATE grids SET group_chat_id = NULL, changed_by = ?, changed_at = ? "
         "WHERE group_chat_id = ? AND key != ?",

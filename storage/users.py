@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import now_iso
+from storage.db import fetch_all, fetch_one, now_iso
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,7 @@ def _user(row: aiosqlite.Row) -> User:
 
 
 async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
-    async with conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM users WHERE user_id = ?", (user_id,))
     return _user(row) if row else None
 
 
@@ -54,10 +53,12 @@ async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str)
 
 async def residents(conn: aiosqlite.Connection) -> list[User]:
     """Everyone registered as a resident."""
-    async with conn.execute(
-        "SELECT * FROM users WHERE registered_at IS NOT NULL ORDER BY user_id"
-    ) as cur:
-        return [_user(row) for row in await cur.fetchall()]
+    return [
+        _user(row)
+        for row in await fetch_all(
+            conn, "SELECT * FROM users WHERE registered_at IS NOT NULL ORDER BY user_id"
+        )
+    ]
 
 
 async def set_lang(conn: aiosqlite.Connection, user_id: int, lang: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import now_iso, parse_iso
+from storage.db import fetch_all, fetch_one, now_iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ class Entry:
 
 
 async def get(conn: aiosqlite.Connection, user_id: int) -> Volunteer | None:
-    async with conn.execute("SELECT * FROM volunteers WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM volunteers WHERE user_id = ?", (user_id,))
     if row is None:
         return None
     return Volunteer(row["user_id"], row["name"], row["affiliation"], row["status"])
@@ -99,19 +98,17 @@ async def record(
 
 
 async def balance(conn: aiosqlite.Connection, user_id: int) -> int:
-    async with conn.execute(
-        "SELECT COALESCE(SUM(delta), 0) FROM points WHERE user_id = ?", (user_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT COALESCE(SUM(delta), 0) FROM points WHERE user_id = ?", (user_id,)
+    )
     return int(row[0]) if row else 0
 
 
 async def passbook(conn: aiosqlite.Connection, user_id: int, limit: int = 50) -> list[Entry]:
     """The newest rows first."""
-    async with conn.execute(
-        "SELECT * FROM points WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
-    ) as cur:
-        rows = await cur.fetchall()
+    rows = await fetch_all(
+        conn, "SELECT * FROM points WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
+    )
     return [
         Entry(parse_iso(r["at"]), r["delta"], r["reason"], r["request_id"], r["note"])
         for r in rows
