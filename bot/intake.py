@@ -4,8 +4,9 @@ PTB's Updater acknowledges a batch of updates when it asks for the next one, whe
 the earlier batch was handled: a crash in between loses them. Here each batch is written to
 the inbox in one transaction first, and only then is the next getUpdates (whose offset
 acknowledges the batch) sent. Each stored update is handled through the Application's update
-processor (a person's updates in order) and marked done; what was stored and not done when
-the bot stopped is handled at the next start, in update_id order. An update PTB cannot read
+processor (a person's updates in order) and marked done (a few at a time: in the next batch's
+transaction, or DONE_AFTER_SECONDS after being handled); what was stored and not done when the
+bot stopped is handled at the next start, in update_id order. An update PTB cannot read
 is recorded as skipped with the reason, and never fetched again.
 
 Like bot/delivery.py (the outbox's side), this module speaks to Telegram, so it imports
@@ -36,6 +37,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # While this many stored updates wait to be handled, no more are fetched.
 MAX_IN_HAND = 500
 BACKOFF_MAX_SECONDS = 30.0
+# Handled updates are marked done together, this long after the first of them (or with the
+# next batch stored, in its transaction): one commit for many updates, not one each. A crash
+# in between replays them at the next start, as it does an update that was being handled.
+DONE_AFTER_SECONDS = 0.2
 
 App = Any  # telegram.ext.Application, generic in six parameters
 
@@ -53,6 +58,9 @@ class Intake:
         self._in_hand = 0
         self._room = asyncio.Event()
         self._room.set()
+        self._done: list[int] = []  # handled, not yet marked done in the inbox
+        self._marking: asyncio.Task[None] | None = None
+        self.done_after = DONE_AFTER_SECONDS
         self.last_poll: datetime | None = None
         self.last_webhook: datetime | None = None
         self.fault: str | None = None  # the fault polling is in now, if any
@@ -99,6 +107,11 @@ class Intake:
             for task in late:  # left pending in the inbox: handled at the next start
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._marking is not None:
+            self._marking.cancel()
+            await asyncio.gather(self._marking, return_exceptions=True)
+            self._marking = None
+        await self.mark_done()
 
     # --- in ---
 
@@ -107,6 +120,7 @@ class Intake:
         rows = [(int(raw["update_id"]), json.dumps(raw, ensure_ascii=False)) for raw in raws]
         async with self._db.transaction() as conn:
             new = set(await inbox.store(conn, rows))
+            await self._mark(conn)
         for update_id, text in sorted(rows):
             if update_id in new:
                 new.discard(update_id)  # a batch holding one id twice is handled once
@@ -139,10 +153,11 @@ class Intake:
                 await processor.process_update(update, handling)
             finally:
                 handling.close()  # not started (stopping, or refused as too many): no warning
-            # Handled (or refused as too many at once, which the person was told): done. A
-            # crash before this line leaves it pending, to be handled again at the next start.
-            async with self._db.transaction() as conn:
-                await inbox.done(conn, update_id)
+            # Handled (or refused as too many at once, which the person was told): done, in
+            # a moment. A crash before that leaves it pending, handled again at the next start.
+            self._done.append(update_id)
+            if self._marking is None:
+                self._marking = asyncio.create_task(self._mark_soon(), name="inbox-done")
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -151,6 +166,27 @@ class Intake:
             self._in_hand -= 1
             if self._in_hand < MAX_IN_HAND:
                 self._room.set()
+
+    async def _mark_soon(self) -> None:
+        try:
+            await asyncio.sleep(self.done_after)
+        finally:
+            self._marking = None
+        await self.mark_done()
+
+    async def mark_done(self) -> None:
+        """Mark the handled updates done now, in one transaction."""
+        if self._done:
+            async with self._db.transaction() as conn:
+                await self._mark(conn)
+
+    async def _mark(self, conn: Any) -> None:
+        done, self._done = self._done, []
+        try:
+            await inbox.done_many(conn, done)
+        except BaseException:
+            self._done = done + self._done  # rolled back with the transaction: next time
+            raise
 
     # --- polling ---
 

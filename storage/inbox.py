@@ -59,6 +59,17 @@ async def done(conn: aiosqlite.Connection, update_id: int) -> None:
     )
 
 
+async def done_many(conn: aiosqlite.Connection, update_ids: list[int]) -> None:
+    """Mark handled updates done: one statement for them all."""
+    if update_ids:
+        at = now_iso()
+        await conn.executemany(
+            "UPDATE inbox SET status = 'done', raw = '', done_at = ? "
+            "WHERE update_id = ? AND status = 'pending'",
+            [(at, update_id) for update_id in update_ids],
+        )
+
+
 async def skip(conn: aiosqlite.Connection, update_id: int, reason: str) -> None:
     await conn.execute(
         "UPDATE inbox SET status = 'skipped', reason = ?, done_at = ? "

@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.app import intake_of
 from bot.intake import SECRET_HEADER
 from storage import inbox, outbox
 from storage.db import Database
 from tests.conftest import ADMIN, GROUP_A, RunningBot, community
 from tests.fakebot import FakeBotApi
+from tests.journeys import last_id
 
 ALICE = 1001
 SECRET = "s3cret-token_for-tests"
@@ -73,6 +76,43 @@ async def test_an_update_stored_but_not_handled_is_handled_once_at_the_next_star
     await bot.restart()
     await server.wait_idle(0.5)
     assert server.count_sends(ALICE) == 1
+
+
+async def test_an_update_handled_but_not_yet_marked_done_is_handled_again_after_a_crash(
+    server: FakeBotApi, bot: RunningBot, tmp_path: Path
+) -> None:
+    """Done marks are written a few at a time, a moment after the updates were handled: a
+    crash in that moment replays the update at the next start (answered twice), never loses it;
+    a clean stop writes them first."""
+    alice = server.user(ALICE, "Alice")
+    assert bot.app is not None
+    intake_of(bot.app).done_after = 3600  # the mark waits: the crash comes first
+    alice.send("/help")
+    await server.wait_for_message(ALICE, "/report")
+    await server.wait_idle(0.3)
+    # What a kill now leaves on disk: the committed database, copied.
+    crashed = tmp_path / "crashed" / "bot.sqlite3"
+    crashed.parent.mkdir()
+    with sqlite3.connect(bot.settings.database.path) as src, sqlite3.connect(crashed) as dst:
+        src.backup(dst)
+    (update_id,) = seen = await statuses(bot)
+    assert seen == {update_id: "pending"}  # answered, not marked done yet
+    await bot.stop()
+    db = await Database.open(bot.settings.database.path)
+    async with db.read() as conn:
+        assert await inbox.statuses(conn) == {update_id: "done"}  # the clean stop marked it
+    await db.close()
+
+    last = last_id(server, ALICE)
+    after_crash = RunningBot(community(crashed, server.base_url))
+    await after_crash.start()
+    try:
+        await server.wait_for_message(ALICE, "/report", after=last)  # handled again
+        await server.wait_idle(0.5)
+        assert await statuses(after_crash) == {update_id: "done"}
+        assert server.count_sends(ALICE) == 2
+    finally:
+        await after_crash.stop()
 
 
 async def test_a_batch_is_stored_before_its_offset_is_sent(
