@@ -24,8 +24,8 @@ class People:
         """
         # Most updates come from someone known and reachable: no write (and no fsync) then.
         async with self._db.read() as conn:
-            known = await users.get(conn, user_id)
-            held = private and await outbox.is_unreachable(conn, user_id)
+            known, held = await users.get_and_held(conn, user_id, user_id)
+        held = held and private
         if known is not None and known.name == name and not held:
             return known, 0
         async with self._db.transaction() as conn:

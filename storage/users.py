@@ -37,6 +37,22 @@ async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
+async def get_and_held(
+    conn: aiosqlite.Connection, user_id: int, chat_id: int
+) -> tuple[User | None, bool]:
+    """The user's row (None if unknown) and whether messages are held for `chat_id` (the
+    outbox's unreachable chats), in one query."""
+    row = await fetch_one(
+        conn,
+        "SELECT u.*, EXISTS (SELECT 1 FROM unreachable_chats WHERE chat_id = ?) AS held "
+        "FROM (SELECT ? AS id) k LEFT JOIN users u ON u.user_id = k.id",
+        (chat_id, user_id),
+    )
+    if row is None:
+        return None, False
+    return (_user(row) if row["user_id"] is not None else None), bool(row["held"])
+
+
 async def ensure(conn: aiosqlite.Connection, user_id: int, name: str, lang: str) -> User:
     """The user's row, created on first contact with their Telegram language; name kept fresh."""
     await conn.execute(
