@@ -5,7 +5,8 @@
 `floor`: a bare python-telegram-bot echo bot (an Application with its normal Updater, a
 MessageHandler that echoes with one button and a CallbackQueryHandler that answers). `bot`: our
 bot, started the way `python -m bot` starts it (bot/app.py start_bot), with the test community's
-settings and the outbox's overall pace raised (the fake server enforces no flood limits here).
+settings and the outbox's overall and per-group pace raised (the fake server enforces no flood
+limits here).
 
 It prints `ready` once taking updates, then answers each line on stdin: `stats` prints one JSON
 line (CPU seconds of the whole process, every thread included; peak RSS; database round trips,
@@ -43,6 +44,7 @@ aiosqlite.Connection._execute = _counted  # type: ignore[method-assign]
 # The outbox's pace for this run: the fake server has no flood limits, so pacing would only
 # measure the sleep between sends.
 MESSAGES_PER_SECOND = 1000.0
+GROUP_MESSAGES = 1000  # a second, per group: the cards' posts and edits are not held back either
 
 
 def stats() -> dict[str, float]:
@@ -123,6 +125,8 @@ async def our_bot(base_url: str, db_path: Path) -> None:
         outbox={
             "messages_per_second": MESSAGES_PER_SECOND,
             "per_chat_interval_seconds": 0,
+            "group_messages": GROUP_MESSAGES,
+            "group_period_seconds": 1.0,
             "poll_seconds": 1.0,
         },
     )

@@ -326,7 +326,7 @@ def _figures(floor: Run, bot: Run) -> list[Figure]:
 
 
 async def measure(quick: bool) -> list[Figure]:
-    residents = 8 if quick else 80
+    residents = 8 if quick else 200
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # The same number of updates for the floor as the bot's mix has.
