@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -221,7 +221,13 @@ def _generate(path: Path, n: int, residents: int, keep_sent_days: int) -> dict[s
     seq = 0
     message_of = [0] * GRIDS
     for chunk in _chunks(n, 50_000):
-        requests, events, followers, cards, places, outbox, reminders = [], [], [], [], [], [], []
+        requests: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        followers: list[tuple[Any, ...]] = []
+        cards: list[tuple[Any, ...]] = []
+        places: list[tuple[Any, ...]] = []
+        outbox: list[tuple[Any, ...]] = []
+        reminders: list[tuple[Any, ...]] = []
         for i in chunk:
             seq += 1
             rank = n - 1 - i
@@ -421,9 +427,9 @@ def _generate(path: Path, n: int, residents: int, keep_sent_days: int) -> dict[s
         "INSERT INTO inbox (update_id, raw, received_at, status, done_at) "
         "VALUES (?, '', ?, 'done', ?)",
         (
-            (first_update + k, at, at)
+            (first_update + k, done, done)
             for k in range(2 * per_day)
-            if (at := iso(now - timedelta(days=2) + timedelta(seconds=k * 86400 / per_day)))
+            if (done := iso(now - timedelta(days=2) + timedelta(seconds=k * 86400 / per_day)))
         ),
     )
     con.execute("COMMIT")
@@ -442,7 +448,7 @@ def _chunks(n: int, size: int) -> Iterator[range]:
 # --- the figures -----------------------------------------------------------------------------
 
 
-async def _timed(runs: list[Callable[[], Awaitable[object]]]) -> tuple[float, float]:
+async def _timed(runs: Sequence[Callable[[], Awaitable[object]]]) -> tuple[float, float]:
     """Median and worst of the runs, in ms."""
     took = []
     for run in runs:
@@ -645,6 +651,22 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _copy_kept(keep: str | None, path: Path) -> dict[str, int] | None:
+    if not keep or not os.path.exists(keep):
+        return None
+    shutil.copyfile(keep, path)
+    with open(keep + ".json") as kept:
+        counts: dict[str, int] = json.load(kept)
+    return counts
+
+
+def _keep(path: Path, keep: str | None, counts: dict[str, int]) -> None:
+    if keep:
+        shutil.copyfile(path, keep)
+        with open(keep + ".json", "w") as kept:
+            json.dump(counts, kept)
+
+
 async def measure(quick: bool) -> list[Figure]:
     n = 20_000 if quick else 1_000_000
     residents = 5_000 if quick else 100_000
@@ -657,23 +679,16 @@ async def measure(quick: bool) -> list[Figure]:
         path = folder / "db" / "bot.sqlite3"
         path.parent.mkdir()
         settings = _settings(path, "http://127.0.0.1:1/bot")
-        if keep and os.path.exists(keep):
-            shutil.copyfile(keep, path)
-            with open(keep + ".json") as kept:
-                counts = json.load(kept)
-            db = await Database.open(path)  # a newer migration, if any
-            await db.close()
-        else:
-            db = await Database.open(path)
+        counts = _copy_kept(keep, path)
+        db = await Database.open(path)  # a kept copy gets any newer migration
+        if counts is None:
             await sync_with_config(db, settings)
-            await db.close()
+        await db.close()
+        if counts is None:
             started = time.monotonic()
             counts = _generate(path, n, residents, settings.outbox.keep_sent_days)
             _say(f"generated in {time.monotonic() - started:.0f} s: {counts}")
-            if keep:
-                shutil.copyfile(path, keep)
-                with open(keep + ".json", "w") as kept:
-                    json.dump(counts, kept)
+            _keep(path, keep, counts)
         figures = [
             Figure(
                 PART,
