@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import iso, parse_iso
+from storage.db import iso
 from storage.requests import BY_STATUS
 
 # The events that decide a request's figures; notes, follows and the like do not.
@@ -57,10 +57,6 @@ class Facts:
     steps: tuple[Step, ...]
 
 
-def _dt(value: str | None) -> datetime | None:
-    return parse_iso(value) if value else None
-
-
 async def _facts(
     conn: aiosqlite.Connection,
     where: str,
@@ -79,34 +75,30 @@ async def _facts(
         f"WHERE {where} ORDER BY r.id, e.id",
         (*(actions or ()), *params),
     ) as cur:
+        # Plain tuples, read by position: a month holds tens of thousands of these rows.
+        cur.row_factory = None  # tuples (sqlite3's default)
         rows = list(await cur.fetchall())
     found: list[Facts] = []
     steps: list[Step] = []
+    parse = datetime.fromisoformat  # what storage.db.parse_iso does
+    last = len(rows) - 1
     for n, row in enumerate(rows):
-        if row["action"] is not None:
-            steps.append(
-                Step(
-                    row["action"],
-                    parse_iso(row["at"]),
-                    row["actor_id"],
-                    row["actor_name"],
-                    row["note"],
-                    row["to_status"],
-                )
-            )
-        if n + 1 == len(rows) or rows[n + 1]["id"] != row["id"]:
+        rid, kind, seq, category, building, grid, status, claim_due, resolve_due, paused = row[:10]
+        if row[10] is not None:
+            steps.append(Step(row[10], parse(row[11]), row[12], row[13], row[14], row[15]))
+        if n == last or rows[n + 1][0] != rid:
             found.append(
                 Facts(
-                    id=row["id"],
-                    kind=row["kind"],
-                    seq=row["seq"],
-                    category=row["category"],
-                    building=row["building"],
-                    grid_id=row["grid_id"],
-                    status=row["status"],
-                    claim_due_at=_dt(row["claim_due_at"]),
-                    resolve_due_at=_dt(row["resolve_due_at"]),
-                    paused_at=_dt(row["paused_at"]),
+                    id=rid,
+                    kind=kind,
+                    seq=seq,
+                    category=category,
+                    building=building,
+                    grid_id=grid,
+                    status=status,
+                    claim_due_at=parse(claim_due) if claim_due else None,
+                    resolve_due_at=parse(resolve_due) if resolve_due else None,
+                    paused_at=parse(paused) if paused else None,
                     steps=tuple(steps),
                 )
             )
