@@ -9,10 +9,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-
 
 @dataclass(frozen=True)
 class Series:
@@ -32,6 +28,12 @@ class Chart:
 
 def draw(chart: Chart, font: Path | None) -> bytes:
     """The chart as PNG bytes; `font` draws the labels (a CJK font for Chinese names)."""
+    # Imported at the first chart, not at start-up: matplotlib (and numpy with it) costs the
+    # bot's start about half a second and tens of megabytes it needs only for /stats.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
     props = FontProperties(fname=str(font)) if font is not None else FontProperties()
     figure = Figure(figsize=(9, 6.5), dpi=100)
     FigureCanvasAgg(figure)

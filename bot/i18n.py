@@ -9,6 +9,7 @@ Adding a language is adding `bot/locales/<code>.po`.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 import string
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).parent / "locales"
@@ -170,13 +171,27 @@ def pick_language(telegram_code: str | None) -> str:
 
 def moment(lang: str, when: datetime, tz: tzinfo) -> str:
     """A date and time as a reader of `lang` writes it: 11月24日 03:06, Nov 24, 03:06."""
+    locale, day, time, both = _moment_formats(lang)
+    local = when.astimezone(tz)
+    return both.format(time.apply(local, locale), day.apply(local, locale))
+
+
+@functools.cache
+def _moment_formats(lang: str) -> tuple[Locale, DateTimePattern, DateTimePattern, str]:
+    """The language's patterns for `moment`, looked up once (as babel's format_skeleton
+    would, at every call: a digest formats thousands of deadlines)."""
     try:
         locale = Locale.parse(lang)
     except (UnknownLocaleError, ValueError):  # a catalog CLDR does not know: English dates
         locale = Locale.parse(SOURCE)
-    day = format_skeleton("MMMd", when, tzinfo=tz, locale=locale)
-    time = format_skeleton("Hm", when, tzinfo=tz, locale=locale)
-    return str(locale.datetime_formats["medium"]).format(time, day)
+
+    def pattern(skeleton: str) -> DateTimePattern:
+        known = locale.datetime_skeletons
+        if skeleton not in known:
+            skeleton = match_skeleton(skeleton, known) or skeleton
+        return parse_pattern(known[skeleton])
+
+    return locale, pattern("MMMd"), pattern("Hm"), str(locale.datetime_formats["medium"])
 
 
 # --- checking catalogs against the source -----------------------------------------------

@@ -13,11 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot import kpi, render
 from bot.directory import Directory
 from bot.i18n import t
@@ -196,12 +191,20 @@ def _cell_value(value: Cell, tz: tzinfo) -> tuple[Any, str | None]:
     if isinstance(value, date):
         return value, DAY
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         return ILLEGAL_CHARACTERS_RE.sub("", value), None
     return value, None
 
 
 def workbook(ledger: Ledger, tz: tzinfo) -> bytes:
     """The workbook as .xlsx bytes."""
+    # Imported at the first export, not at start-up (a tenth of a second the bot's start
+    # does not need).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     for sheet in ledger.sheets:
