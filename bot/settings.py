@@ -118,11 +118,14 @@ class OutboxSettings(Section):
     # A message that fails for a reason of ours (not Telegram's) is tried this often, then
     # parked as failed and reported to the admin chat.
     max_attempts: int = Field(default=8, ge=1, le=100)
-    # Telegram's flood limits, kept by PTB's rate limiter for every call: about 30 messages a
-    # second overall and 20 a minute in one group.
+    # Telegram's flood limits, kept by the bot's pacer (bot/pacer.py) for every message it
+    # posts or edits: about 30 messages a second overall and 20 a minute in one group.
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages: int = Field(default=20, ge=1, le=1000)
     group_period_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # The share of those limits the bot allows itself: a pace exactly at a limit reaches
+    # Telegram with jitter and would be refused now and then.
+    pace_share: float = Field(default=0.97, gt=0, le=1)
     # Sent messages are forgotten this many days after they went (the database grows with
     # requests, not with messages); a request's cards, events and figures stay.
     keep_sent_days: int = Field(default=30, ge=1, le=3650)
