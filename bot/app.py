@@ -80,6 +80,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         )
         .connection_pool_size(tg.connection_pool_size)
         .connect_timeout(tg.request_timeout_seconds)
+        .pool_timeout(tg.request_timeout_seconds)
         .read_timeout(tg.request_timeout_seconds)
         .write_timeout(tg.request_timeout_seconds)
         .get_updates_read_timeout(tg.poll_timeout_seconds + 10)

@@ -136,6 +136,7 @@ class Deliverer:
         self._lock = asyncio.Lock()
         self._again = False
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._pass_rows = max(2 * CONCURRENCY, int(self._outbox.messages_per_second))
         # The bot's pacer, when it has one: the outbox's sends wait behind direct replies, and
         # a row whose chat or group has no budget left is not taken yet.
         pacer = getattr(bot, "rate_limiter", None)
@@ -164,7 +165,9 @@ class Deliverer:
 
     async def _pass(self) -> tuple[int, float | None]:
         async with self._db.read() as conn:
-            rows = await outbox.due(conn, clock.now())
+            # About a second's worth of sends a pass: a pass ends when its slowest send does, and
+            # a chat (a group's cards) gets one row a pass.
+            rows = await outbox.due(conn, clock.now(), self._pass_rows)
         interval = self._outbox.per_chat_interval_seconds
         now = time.monotonic()
         ready: list[OutboxRow] = []

@@ -148,7 +148,7 @@ class Pacer(BaseRateLimiter[str]):
                 await asyncio.sleep(wait)
         # A reply waiting for its group's budget (or a 429 to pass) does not keep bulk sends to
         # other chats waiting; once only the overall budget is missing, it goes first.
-        while (wait := self._wait(chat_id, bulk, self._now(), overall=False)) > 0:  # noqa: ASYNC110 (time, not an event)
+        while (wait := self._wait(chat_id, bulk, self._now(), overall=False)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
         self._replies_waiting += 1
         self._no_replies.clear()

@@ -62,10 +62,14 @@ class TelegramSettings(Section):
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str = "https://api.telegram.org/file/bot"
     # Updates handled at once across chats; each chat's updates are still handled in order.
-    concurrent_updates: int = Field(default=16, ge=1, le=64)
+    # A handler waiting for its reply's turn in the send budget holds one: many, so that a
+    # burst of button presses is answered while the replies that follow wait for their turn.
+    concurrent_updates: int = Field(default=256, ge=1, le=4096)
     # Updates of one person that may wait for their turn; more are refused politely.
     max_waiting_per_person: int = Field(default=20, ge=1, le=1000)
-    connection_pool_size: int = Field(default=16, ge=1, le=64)
+    # Bot API calls in flight at once (a call waits for a free connection up to
+    # request_timeout_seconds); more than 64 makes httpcore slower, not faster.
+    connection_pool_size: int = Field(default=32, ge=1, le=64)
     poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
     # How long one Bot API call may take before it counts as timed out (and is tried again).
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)

@@ -471,6 +471,14 @@ class FakeBotApi:
         """Messages the bot sent to chat_id, in send order (deleted ones included)."""
         return list(self._messages.get(chat_id, []))
 
+    def place_message(self, chat_id: int, text: str) -> SentMessage:
+        """A message of the bot's already in the chat (sent before the test began)."""
+        msg = SentMessage(
+            chat_id, next(self._message_ids), text, None, None, 0, "sendMessage", None
+        )
+        self._messages.setdefault(chat_id, []).append(msg)
+        return msg
+
     def last_message(self, chat_id: int) -> SentMessage:
         """The latest message the bot sent to chat_id."""
         if not self._messages.get(chat_id):
