@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # While this many stored updates wait to be handled, no more are fetched.
-MAX_IN_HAND = 500
+MAX_IN_HAND = 2000
 BACKOFF_MAX_SECONDS = 30.0
 
 App = Any  # telegram.ext.Application, generic in six parameters

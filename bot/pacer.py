@@ -25,6 +25,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.processor import waiting
+
 # Pass as `rate_limit_args` for a send that may wait behind replies (the outbox's).
 BULK = "bulk"
 
@@ -148,13 +150,15 @@ class Pacer(BaseRateLimiter[str]):
                 await asyncio.sleep(wait)
         # A reply waiting for its group's budget (or a 429 to pass) does not keep bulk sends to
         # other chats waiting; once only the overall budget is missing, it goes first.
-        while (wait := self._wait(chat_id, bulk, self._now(), overall=False)) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(wait)
+        while (wait := self._wait(chat_id, bulk, self._now(), overall=False)) > 0:
+            async with waiting():
+                await asyncio.sleep(wait)
         self._replies_waiting += 1
         self._no_replies.clear()
         try:
-            while (wait := self._wait(chat_id, bulk, now := self._now())) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(wait)
+            while (wait := self._wait(chat_id, bulk, now := self._now())) > 0:
+                async with waiting():
+                    await asyncio.sleep(wait)
             self._take(chat_id, cost, now)
         finally:
             self._replies_waiting -= 1
