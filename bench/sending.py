@@ -165,8 +165,8 @@ async def measure(quick: bool) -> list[Figure]:
         (folder / "clean").mkdir()
         (folder / "faults").mkdir()
         if quick:
-            figures = await run(folder / "clean", 300, 4, 25, 0.0, 3)
-            figures += await run(folder / "faults", 200, 2, 22, 0.05, 0)
+            figures = await run(folder / "clean", 200, 4, 22, 0.0, 3)
+            figures += await run(folder / "faults", 100, 2, 21, 0.05, 0)
         else:
             figures = await run(folder / "clean", 10_000, 40, 30, 0.0, 20)
             figures += await run(folder / "faults", 1_500, 10, 30, 0.05, 0)
