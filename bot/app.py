@@ -8,8 +8,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
 from bot.abuse import Limits
@@ -22,6 +21,7 @@ from bot.directory import DirectoryBook, sync_with_config
 from bot.gatherings import Gatherings
 from bot.housekeeping import housekeep
 from bot.intake import Intake
+from bot.pacer import Pacer
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.redact import install as redact_logs
@@ -35,8 +35,6 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB = "outbox-delivery"
-# The share of Telegram's flood limits the bot allows itself.
-HEADROOM = 0.9
 PRUNE_JOB = "prune-processed-updates"
 SCHEDULE_JOB = "deadlines-follow-ups-digests"
 BACKUP_JOB = "daily-backup"
@@ -47,32 +45,12 @@ BACKUP_TICK_SECONDS = 60.0
 COMMANDS = menus.COMMANDS
 
 
-class _FaultsOnce(logging.Filter):
-    """PTB's rate limiter logs each 429 it passes on as an ERROR with a traceback, at every
-    retry. The outbox waits and retries anyway, and notes the fault where it retries (a line a
-    minute, bot/faultlog.py): the limiter's line goes."""
-
-    TEXTS = ("Rate limit hit after maximum",)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.getMessage().startswith(self.TEXTS):
-            return True
-        error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(error, TelegramError) and not isinstance(error, InvalidToken))
-
-
-def _quiet_faults() -> None:
-    logger = logging.getLogger("telegram.ext.AIORateLimiter")
-    if not any(isinstance(f, _FaultsOnce) for f in logger.filters):
-        logger.addFilter(_FaultsOnce())
-
-
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
     """An Application wired to our handlers; the database opens in start_bot."""
     from handlers import build_handlers, error_handler, too_fast
 
     tg = settings.telegram
-    _quiet_faults()
+    outbox = settings.outbox
     # Before anything can log a URL or an error that holds the token.
     redact_logs(tg.token.get_secret_value())
     application = (
@@ -90,20 +68,19 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .concurrent_updates(
             PerPersonUpdateProcessor(tg.concurrent_updates, tg.max_waiting_per_person, too_fast)
         )
-        # Keeps the overall (30/s) and per-group (20/min) pace, a little under the limits: a
-        # call paced exactly at a limit reaches Telegram with jitter and is refused now and
-        # then. Retries are the outbox's job.
+        # Keeps the overall, per-group and (for the outbox) per-chat pace, a little under the
+        # limits, replies first. Retries are the outbox's and the replies' own job.
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.outbox.messages_per_second * HEADROOM,
-                overall_time_period=1,
-                group_max_rate=settings.outbox.group_messages * HEADROOM,
-                group_time_period=settings.outbox.group_period_seconds,
-                max_retries=0,
+            Pacer(
+                outbox.messages_per_second * outbox.pace_share,
+                outbox.group_messages * outbox.pace_share,
+                outbox.group_period_seconds,
+                outbox.per_chat_interval_seconds,
             )
         )
         .connection_pool_size(tg.connection_pool_size)
         .connect_timeout(tg.request_timeout_seconds)
+        .pool_timeout(tg.request_timeout_seconds)
         .read_timeout(tg.request_timeout_seconds)
         .write_timeout(tg.request_timeout_seconds)
         .get_updates_read_timeout(tg.poll_timeout_seconds + 10)

@@ -48,6 +48,7 @@ from bot.directory import DirectoryBook
 from bot.faultlog import faults
 from bot.limits import CAPTION_MAX, TEXT_MAX, fit, plain, units
 from bot.messages import enqueue
+from bot.pacer import BULK, Pacer
 from bot.render import retired_copy
 from bot.settings import Settings
 from storage import clock, outbox
@@ -58,8 +59,9 @@ from storage.requests import Card
 
 log = logging.getLogger(__name__)
 
-# Sends to different chats in flight at once; PTB's rate limiter keeps the overall pace.
-CONCURRENCY = 8
+# Sends to different chats in flight at once; the pacer (bot/pacer.py) keeps the pace. Enough
+# to keep the overall budget busy at a round trip of a few hundred milliseconds.
+CONCURRENCY = 16
 
 # BadRequest texts that mean the chat cannot be reached at all (a wrong id, a deleted group).
 _CHAT_GONE = ("chat not found", "group chat was deactivated", "bot was kicked", "not a member")
@@ -134,6 +136,12 @@ class Deliverer:
         self._lock = asyncio.Lock()
         self._again = False
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._pass_rows = max(2 * CONCURRENCY, int(self._outbox.messages_per_second))
+        # The bot's pacer, when it has one: the outbox's sends wait behind direct replies, and
+        # a row whose chat or group has no budget left is not taken yet.
+        pacer = getattr(bot, "rate_limiter", None)
+        self._pacer = pacer if isinstance(pacer, Pacer) else None
+        self._bulk: dict[str, Any] = {"rate_limit_args": BULK} if self._pacer else {}
 
     async def run(self) -> int:
         """Deliver everything due now; a call while a run is going makes that run go again."""
@@ -157,13 +165,17 @@ class Deliverer:
 
     async def _pass(self) -> tuple[int, float | None]:
         async with self._db.read() as conn:
-            rows = await outbox.due(conn, clock.now())
+            # About a second's worth of sends a pass: a pass ends when its slowest send does, and
+            # a chat (a group's cards) gets one row a pass.
+            rows = await outbox.due(conn, clock.now(), self._pass_rows)
         interval = self._outbox.per_chat_interval_seconds
         now = time.monotonic()
         ready: list[OutboxRow] = []
         wait: float | None = None
         for row in rows:
             free_at = self._last_sent.get(row.chat_id, 0.0) + interval
+            if self._pacer is not None:
+                free_at = max(free_at, now + self._pacer.free_in(row.chat_id))
             if free_at <= now:
                 ready.append(row)
             else:
@@ -176,6 +188,8 @@ class Deliverer:
             self._last_sent[row.chat_id] = time.monotonic()
             try:
                 card = await self._send(row)
+                # From its answer on: the send may have waited for its turn in the pacer.
+                self._last_sent[row.chat_id] = time.monotonic()
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
@@ -230,12 +244,12 @@ class Deliverer:
         keyboard = reply_markup(self._bot, row)
         if row.photo and units(plain(row.text)) <= CAPTION_MAX:
             return await self._bot.send_photo(
-                row.chat_id, row.photo, caption=row.text, reply_markup=keyboard
+                row.chat_id, row.photo, caption=row.text, reply_markup=keyboard, **self._bulk
             )
         if row.photo:
-            await self._bot.send_photo(row.chat_id, row.photo)
+            await self._bot.send_photo(row.chat_id, row.photo, **self._bulk)
         return await self._bot.send_message(
-            row.chat_id, fit(row.text, TEXT_MAX), reply_markup=keyboard
+            row.chat_id, fit(row.text, TEXT_MAX), reply_markup=keyboard, **self._bulk
         )
 
     async def _edit_card(self, row: OutboxRow) -> bool:
@@ -256,10 +270,15 @@ class Deliverer:
                     card.message_id,
                     caption=fit(row.text, CAPTION_MAX),
                     reply_markup=keyboard,
+                    **self._bulk,
                 )
             else:
                 await self._bot.edit_message_text(
-                    fit(row.text, TEXT_MAX), row.chat_id, card.message_id, reply_markup=keyboard
+                    fit(row.text, TEXT_MAX),
+                    row.chat_id,
+                    card.message_id,
+                    reply_markup=keyboard,
+                    **self._bulk,
                 )
         except BadRequest as exc:
             if _says(exc, _MESSAGE_GONE):
@@ -279,7 +298,7 @@ class Deliverer:
         try:
             try:
                 await self._bot.edit_message_text(
-                    fit(row.text), row.chat_id, row.message_id, reply_markup=keyboard
+                    fit(row.text), row.chat_id, row.message_id, reply_markup=keyboard, **self._bulk
                 )
             except BadRequest as exc:
                 if "no text in the message" not in str(exc).lower():
@@ -289,6 +308,7 @@ class Deliverer:
                     row.message_id,
                     caption=fit(row.text, CAPTION_MAX),
                     reply_markup=keyboard,
+                    **self._bulk,
                 )
         except BadRequest as exc:
             if "not modified" not in str(exc):

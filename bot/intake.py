@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # While this many stored updates wait to be handled, no more are fetched.
-MAX_IN_HAND = 500
+MAX_IN_HAND = 2000
 BACKOFF_MAX_SECONDS = 30.0
 # Handled updates are marked done together, this long after the first of them (or with the
 # next batch stored, in its transaction): one commit for many updates, not one each. A crash

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -17,6 +19,26 @@ log = logging.getLogger(__name__)
 # would hold slots while they wait for their turn. Its slots are made roomy (this many updates
 # in flight at all) and the real limit is taken after the person's turn has come.
 IN_FLIGHT_MAX = 4096
+
+
+# The slot of the update being handled (in its task), for waiting() to lend.
+_slot: ContextVar[asyncio.Semaphore | None] = ContextVar("update_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def waiting() -> AsyncIterator[None]:
+    """An update handler waiting for something that costs nothing (its reply's turn in the
+    send budget) lends its slot to the next update meanwhile: a burst of presses is answered
+    at once while the edits that follow wait for their turn."""
+    slot = _slot.get()
+    if slot is None:
+        yield
+        return
+    slot.release()
+    try:
+        yield
+    finally:
+        await slot.acquire()
 
 
 def _key(update: object) -> int | None:
@@ -57,7 +79,7 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         key = _key(update)
         if key is None:
             async with self._slots:
-                await coroutine
+                await self._run(coroutine)
             return
         if self._users.get(key, 0) >= self._max_waiting:
             if inspect.iscoroutine(coroutine):
@@ -71,13 +93,20 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await self._run(coroutine)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
                 self._warned.discard(key)
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        token = _slot.set(self._slots)
+        try:
+            await coroutine
+        finally:
+            _slot.reset(token)
 
     async def initialize(self) -> None:
         """Nothing to allocate."""

@@ -62,10 +62,14 @@ class TelegramSettings(Section):
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str = "https://api.telegram.org/file/bot"
     # Updates handled at once across chats; each chat's updates are still handled in order.
-    concurrent_updates: int = Field(default=16, ge=1, le=64)
+    # A handler waiting for its reply's turn in the send budget holds one: many, so that a
+    # burst of button presses is answered while the replies that follow wait for their turn.
+    concurrent_updates: int = Field(default=256, ge=1, le=4096)
     # Updates of one person that may wait for their turn; more are refused politely.
     max_waiting_per_person: int = Field(default=20, ge=1, le=1000)
-    connection_pool_size: int = Field(default=16, ge=1, le=64)
+    # Bot API calls in flight at once (a call waits for a free connection up to
+    # request_timeout_seconds); more than 64 makes httpcore slower, not faster.
+    connection_pool_size: int = Field(default=32, ge=1, le=64)
     poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
     # How long one Bot API call may take before it counts as timed out (and is tried again).
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -118,11 +122,14 @@ class OutboxSettings(Section):
     # A message that fails for a reason of ours (not Telegram's) is tried this often, then
     # parked as failed and reported to the admin chat.
     max_attempts: int = Field(default=8, ge=1, le=100)
-    # Telegram's flood limits, kept by PTB's rate limiter for every call: about 30 messages a
-    # second overall and 20 a minute in one group.
+    # Telegram's flood limits, kept by the bot's pacer (bot/pacer.py) for every message it
+    # posts or edits: about 30 messages a second overall and 20 a minute in one group.
     messages_per_second: float = Field(default=30.0, gt=0, le=1000)
     group_messages: int = Field(default=20, ge=1, le=1000)
     group_period_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # The share of those limits the bot allows itself: a pace exactly at a limit reaches
+    # Telegram with jitter and would be refused now and then.
+    pace_share: float = Field(default=0.97, gt=0, le=1)
     # Sent messages are forgotten this many days after they went (the database grows with
     # requests, not with messages); a request's cards, events and figures stay.
     keep_sent_days: int = Field(default=30, ge=1, le=3650)

@@ -7,6 +7,7 @@ import html
 import itertools
 import json
 import math
+import random
 import re
 import time
 from collections.abc import Callable
@@ -343,6 +344,9 @@ class FakeBotApi:
         self._flood: dict[str, tuple[int, float]] | None = None  # bucket kind -> burst, rate
         self._buckets: dict[tuple[str, int], _Bucket] = {}  # (kind, chat id or 0) -> bucket
         self._delays: list[_Delay] = []
+        self._round_trip = 0.0  # seconds every call but a long poll takes to be answered
+        self._random_429: tuple[float, random.Random, int] | None = None  # share, draws, wait
+        self.random_refusals = 0  # sends answered 429 by random_429()
         self._drops: list[tuple[str, int | None, bool]] = []  # method, chat, takes effect
         self._refusals: list[tuple[str, int | None, int, str]] = []  # method, chat, code, text
         self._blocked: set[int] = set()
@@ -467,6 +471,14 @@ class FakeBotApi:
         """Messages the bot sent to chat_id, in send order (deleted ones included)."""
         return list(self._messages.get(chat_id, []))
 
+    def place_message(self, chat_id: int, text: str) -> SentMessage:
+        """A message of the bot's already in the chat (sent before the test began)."""
+        msg = SentMessage(
+            chat_id, next(self._message_ids), text, None, None, 0, "sendMessage", None
+        )
+        self._messages.setdefault(chat_id, []).append(msg)
+        return msg
+
     def last_message(self, chat_id: int) -> SentMessage:
         """The latest message the bot sent to chat_id."""
         if not self._messages.get(chat_id):
@@ -562,6 +574,20 @@ class FakeBotApi:
             if burst < 1 or rate <= 0:
                 raise ValueError(f"{kind} limit needs burst >= 1 and rate > 0")
         self._flood, self._buckets = limits, {}
+
+    def round_trip(self, seconds: float) -> None:
+        """Answer every call but getUpdates after `seconds`, as a distant server would (the
+        call takes effect when it is answered). 0 turns it off."""
+        if seconds < 0:
+            raise ValueError("a round trip cannot be negative")
+        self._round_trip = seconds
+
+    def random_429(self, fraction: float, seed: int = 0, retry_after: int = 1) -> None:
+        """Answer this share of sends 429 with `retry_after`, drawn from a generator seeded
+        with `seed` (the same calls, the same refusals). 0 turns it off."""
+        if not 0 <= fraction <= 1 or retry_after < 1:
+            raise ValueError("random_429 needs 0 <= fraction <= 1 and retry_after >= 1")
+        self._random_429 = (fraction, random.Random(seed), retry_after) if fraction else None
 
     def no_flood_limits(self) -> None:
         """Turn flood_limits() off again (the default)."""
@@ -770,6 +796,12 @@ class FakeBotApi:
                 await self._respond(request, method, params)
             return await self._hang_up(request)
         delay = self._take_delay(method.lower(), _as_int(params.get("chat_id")))
+        if self._round_trip and method.lower() != "getupdates":
+            self._in_flight += 1
+            try:
+                await self._sleep(self._round_trip)
+            finally:
+                self._in_flight -= 1
         if delay is None:
             return await self._respond(request, method, params)
         # A client that gives up cancels this handler (handler_cancellation) in either sleep.
@@ -798,6 +830,8 @@ class FakeBotApi:
             if name == "getupdates":
                 result: Any = await self._get_updates(params)
             else:
+                if name in _FLOOD_METHODS:
+                    self._maybe_random_429()
                 buckets = self._flood_buckets(method, chat_id) if name in _FLOOD_METHODS else []
                 result = self._methods[name](params)
                 for bucket in buckets:  # only a send that went through takes its tokens
@@ -857,6 +891,16 @@ class FakeBotApi:
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
             )
         return buckets
+
+    def _maybe_random_429(self) -> None:
+        if self._random_429 is None:
+            return
+        fraction, draws, retry_after = self._random_429
+        if draws.random() < fraction:
+            self.random_refusals += 1
+            raise _ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
 
     def _check_chat(self, method: str, chat_id: int | None) -> None:
         """Raise injected failures, then unknown and forbidden chats and migrated groups."""

@@ -54,3 +54,27 @@ async def test_a_burst_is_delivered_once_without_a_single_429(
     assert [m.text for m in server.messages(GROUP_A)] == [f"group notice {n}" for n in range(26)]
     assert [m.text for m in server.messages(ONE_CHAT)] == [f"private notice {n}" for n in range(6)]
     assert all(server.count_sends(chat) == 1 for chat in MANY)
+
+
+BROADCAST = range(7001, 7301)
+RESIDENT = 7999
+
+
+async def test_a_resident_is_answered_while_a_broadcast_drains_and_nothing_is_refused(
+    server: FakeBotApi, bot: RunningBot
+) -> None:
+    services = bot.services
+    async with services.db.transaction() as conn:
+        for chat in BROADCAST:
+            await enqueue_dict(conn, {"chat_id": chat, "text": "event reminder"})
+    services.kick()
+    await server.wait_for_message(BROADCAST[30], "event reminder", timeout=30)
+
+    server.user(RESIDENT, "Resident").send("/help")
+    reply = await server.wait_for_message(RESIDENT, timeout=30)
+    last = await server.wait_for_message(BROADCAST[-1], "event reminder", timeout=60)
+    await server.wait_idle(0.5)
+
+    assert reply.message_id < last.message_id  # answered before the broadcast ended
+    assert server.flood_refusals == []
+    assert all(server.count_sends(chat) == 1 for chat in BROADCAST)

@@ -53,6 +53,8 @@ async def test_pass_to_a_worker_then_move_to_another_grid(
     await press_and_wait(server, a1, where, "Li A2", "To Li A2. Why?")
     # Invisible text is no reason: asked again, nothing changes.
     await say_and_wait(server, a1, INVISIBLE, "Please type the reason")
+    # The card's edit after the claim is a bulk send: it may still be on its way.
+    await server.wait_for_edit(GROUP_A, card.message_id, "Wang A1")
     assert "Wang A1" in server.last_message(GROUP_A).plain
     await say_and_wait(server, a1, "I am on leave tomorrow", "R-0001 is moved to Li A2")
 
