@@ -111,6 +111,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     broadcasts = Broadcasts(db, settings, directory)
 
     async def deliver(_: Any) -> None:
+        if deliverer.busy:
+            # The running pass goes round again; this tick ends at once, so ticks never pile
+            # up behind a busy database (and the scheduler never warns that they did).
+            await deliverer.run()
+            return
         await deliverer.run()
         # A broadcast whose every message is settled now: its report goes to its admin.
         if await broadcasts.report():

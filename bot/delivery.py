@@ -143,6 +143,11 @@ class Deliverer:
         self._pacer = pacer if isinstance(pacer, Pacer) else None
         self._bulk: dict[str, Any] = {"rate_limit_args": BULK} if self._pacer else {}
 
+    @property
+    def busy(self) -> bool:
+        """A run is going (a call now only makes it go round again)."""
+        return self._lock.locked()
+
     async def run(self) -> int:
         """Deliver everything due now; a call while a run is going makes that run go again."""
         if self._lock.locked():
