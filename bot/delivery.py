@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -132,16 +131,16 @@ class Deliverer:
         self._settings = settings
         self._directory = directory
         self._outbox = settings.outbox
-        self._last_sent: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self._again = False
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self._pass_rows = max(2 * CONCURRENCY, int(self._outbox.messages_per_second))
-        # The bot's pacer, when it has one: the outbox's sends wait behind direct replies, and
-        # a row whose chat or group has no budget left is not taken yet.
+        # The bot's pacer keeps each chat's and group's pace: the outbox's sends wait behind
+        # direct replies, and a row whose chat or group has no budget left is not taken yet.
         pacer = getattr(bot, "rate_limiter", None)
-        self._pacer = pacer if isinstance(pacer, Pacer) else None
-        self._bulk: dict[str, Any] = {"rate_limit_args": BULK} if self._pacer else {}
+        assert isinstance(pacer, Pacer), "the bot paces its sends through bot.pacer.Pacer"
+        self._pacer = pacer
+        self._bulk: dict[str, Any] = {"rate_limit_args": BULK}
 
     @property
     def busy(self) -> bool:
@@ -165,7 +164,8 @@ class Deliverer:
                     continue
                 if wait is None or wait > self._outbox.poll_seconds:
                     return attempted
-                # Only per-chat pacing holds rows back: wait for it rather than a whole tick.
+                # Only the pacer holds rows back (a chat's or group's pace): wait for it
+                # rather than a whole tick.
                 await asyncio.sleep(wait)
 
     async def _pass(self) -> tuple[int, float | None]:
@@ -173,28 +173,21 @@ class Deliverer:
             # About a second's worth of sends a pass: a pass ends when its slowest send does, and
             # a chat (a group's cards) gets one row a pass.
             rows = await outbox.due(conn, clock.now(), self._pass_rows)
-        interval = self._outbox.per_chat_interval_seconds
-        now = time.monotonic()
         ready: list[OutboxRow] = []
         wait: float | None = None
         for row in rows:
-            free_at = self._last_sent.get(row.chat_id, 0.0) + interval
-            if self._pacer is not None:
-                free_at = max(free_at, now + self._pacer.free_in(row.chat_id))
-            if free_at <= now:
+            free_in = self._pacer.free_in(row.chat_id)
+            if free_in <= 0:
                 ready.append(row)
             else:
-                wait = min(wait if wait is not None else free_at - now, free_at - now)
+                wait = free_in if wait is None else min(wait, free_in)
         await asyncio.gather(*(self._deliver(row) for row in ready))
         return len(ready), wait
 
     async def _deliver(self, row: OutboxRow) -> None:
         async with self._limit:
-            self._last_sent[row.chat_id] = time.monotonic()
             try:
                 card = await self._send(row)
-                # From its answer on: the send may have waited for its turn in the pacer.
-                self._last_sent[row.chat_id] = time.monotonic()
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
