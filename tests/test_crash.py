@@ -156,6 +156,7 @@ async def resident(
     """File REPORTS_EACH reports; a step without its answer (lost to a kill) is given up and
     the report started again, as a resident would."""
     done = 0
+    mine: set[str] = set()
     while done < REPORTS_EACH and tally.attempts < 200:
         tally.attempts += 1
         category = "Lights" if (n, done) == (0, 0) else "Plumbing"
@@ -167,11 +168,21 @@ async def resident(
         ask = ask and await _say(server, user, text, "photos")
         ask = ask and await _press(server, user, ask, "Skip", "Please check your report")
         saved = ask and await _press(server, user, ask, "Confirm", "Saved as")
+        while saved and _saved_number(saved) in mine:
+            # An earlier report's confirmation sent again (a kill came between Telegram's
+            # answer and the row's "sent" mark): the resident knows that number already, and
+            # this report's own confirmation comes after it.
+            saved = await _wait(server, user.id, "Saved as", saved.message_id)
         if saved:
-            match = SAVED.search(saved.plain)
-            assert match, saved.plain
-            tally.confirmed.append(match.group(1))
+            mine.add(_saved_number(saved))
+            tally.confirmed.append(_saved_number(saved))
             done += 1
+
+
+def _saved_number(saved: SentMessage) -> str:
+    match = SAVED.search(saved.plain)
+    assert match, saved.plain
+    return match.group(1)
 
 
 async def worker(
