@@ -29,6 +29,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import aiosqlite
 
+from bot import eventloop
+
 # Every hop to aiosqlite's thread (a statement, a fetch, a commit) goes through _execute.
 ROUND_TRIPS = [0]
 _hop = aiosqlite.Connection._execute
@@ -146,7 +148,9 @@ def main(argv: list[str]) -> None:
     if kind == "floor":
         asyncio.run(floor(base_url))
     else:
-        asyncio.run(our_bot(base_url, Path(db_path)))
+        # The bot on the loop `python -m bot` runs it on; the floor on asyncio's, as a plain
+        # PTB setup runs.
+        eventloop.run(our_bot(base_url, Path(db_path)))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.table import Figure
+from bot import eventloop
 from bot.directory import sync_with_config
 from storage import users
 from storage.db import Database
@@ -303,6 +304,7 @@ def _figures(floor: Run, bot: Run) -> list[Figure]:
         Figure(PART, "floor: updates/s", f"{floor.updates / floor.seconds:.0f}"),
         Figure(PART, "floor: peak RSS", f"{floor.rss_mib:.0f} MiB"),
         Figure(PART, "bot (mix): CPU per update", f"{bot.ms_per_update:.2f} ms"),
+        Figure(PART, "bot: event loop (the floor's: asyncio)", eventloop.name()),
         Figure(PART, "bot: updates/s", f"{bot.updates / bot.seconds:.0f}"),
         Figure(PART, "bot: peak RSS", f"{bot.rss_mib:.0f} MiB"),
         Figure(

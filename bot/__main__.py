@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import eventloop
 from bot.lock import AlreadyRunning, InstanceLock
 from bot.redact import redact
 from bot.settings import Settings, load_settings
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             lock.release()
     if args.command == "sync":
         try:
-            return asyncio.run(_sync(settings))
+            return eventloop.run(_sync(settings))
         finally:
             lock.release()
     _configure_logging()
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url = settings.telegram.api_base_url
     try:
-        asyncio.run(_serve(build_application(settings)))
+        eventloop.run(_serve(build_application(settings)))
     except InvalidToken:
         print(
             f"The Bot API at {url} refused the token: check it with @BotFather.", file=sys.stderr
@@ -200,7 +201,7 @@ def _sandbox(settings: Settings, port: int, why: str) -> int:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
-        asyncio.run(serve(settings, port=port, why=why))
+        eventloop.run(serve(settings, port=port, why=why))
     except OSError as exc:
         print(f"Cannot start the sandbox on 127.0.0.1:{port}: {exc}", file=sys.stderr)
         return 1
