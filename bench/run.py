@@ -10,7 +10,6 @@ small size (a smoke run, not figures to publish).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import os
 import sys
@@ -19,6 +18,7 @@ import time
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bench.table import Figure, markdown
+from bot import eventloop
 
 # part name -> module; each module has `async def measure(quick: bool) -> list[Figure]`.
 PARTS = {
@@ -53,4 +53,5 @@ async def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    # On the loop `python -m bot` runs on: the replies and sending parts run the bot here.
+    sys.exit(eventloop.run(main()))
