@@ -25,6 +25,7 @@ from bot.pacer import Pacer
 from bot.people import People
 from bot.processor import PerPersonUpdateProcessor
 from bot.redact import install as redact_logs
+from bot.request import AiohttpRequest
 from bot.schedule import Reminders
 from bot.settings import Settings
 from bot.staff import StaffDesk
@@ -78,12 +79,25 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
                 outbox.per_chat_interval_seconds,
             )
         )
-        .connection_pool_size(tg.connection_pool_size)
-        .connect_timeout(tg.request_timeout_seconds)
-        .pool_timeout(tg.request_timeout_seconds)
-        .read_timeout(tg.request_timeout_seconds)
-        .write_timeout(tg.request_timeout_seconds)
-        .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
+        # The Bot API over aiohttp (bot/request.py): the same requests, less CPU each.
+        .request(
+            AiohttpRequest(
+                pool_size=tg.connection_pool_size,
+                connect_timeout=tg.request_timeout_seconds,
+                read_timeout=tg.request_timeout_seconds,
+                write_timeout=tg.request_timeout_seconds,
+                pool_timeout=tg.request_timeout_seconds,
+            )
+        )
+        .get_updates_request(
+            AiohttpRequest(
+                pool_size=1,
+                connect_timeout=tg.request_timeout_seconds,
+                read_timeout=tg.poll_timeout_seconds + 10,
+                write_timeout=tg.request_timeout_seconds,
+                pool_timeout=tg.request_timeout_seconds,
+            )
+        )
         # No Updater: it acknowledges a batch of updates when it fetches the next one, done
         # or not. bot/intake.py stores each batch in the inbox first (start_bot below).
         .updater(None)

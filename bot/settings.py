@@ -68,7 +68,7 @@ class TelegramSettings(Section):
     # Updates of one person that may wait for their turn; more are refused politely.
     max_waiting_per_person: int = Field(default=20, ge=1, le=1000)
     # Bot API calls in flight at once (a call waits for a free connection up to
-    # request_timeout_seconds); more than 64 makes httpcore slower, not faster.
+    # request_timeout_seconds). At 100 ms a call, 32 answer 1,000 presses in under 4 s.
     connection_pool_size: int = Field(default=32, ge=1, le=64)
     poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
     # How long one Bot API call may take before it counts as timed out (and is tried again).
