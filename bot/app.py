@@ -79,7 +79,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
                 outbox.per_chat_interval_seconds,
             )
         )
-        # The Bot API over aiohttp (bot/request.py): the same requests, less CPU each.
+        # The Bot API over aiohttp (bot/request.py): its pool stays cheap with many calls
+        # in flight, where httpx's does not.
         .request(
             AiohttpRequest(
                 pool_size=tg.connection_pool_size,
